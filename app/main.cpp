@@ -1,0 +1,48 @@
+#include "headless.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+int main(int argc, char *argv[])
+{
+    // A server has no display: headless mode must never create a GUI application object.
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"studio-proxy"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(STUDIOPROXY_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+            u"WebSocket proxy between SingleStore Studio (or any MySQL driver over WebSocket) "
+            "and a MySQL-protocol engine's socket."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption headless(u"headless"_s,
+            u"Run the proxy as a service, without a display, until SIGTERM or SIGINT."_s);
+    const QCommandLineOption config(u"config"_s,
+            u"The engine's config file (memsql.cnf or my.cnf) with the proxy variables."_s,
+            u"FILE"_s);
+    const QCommandLineOption logDir(u"log-dir"_s,
+            u"Write websocket_proxy.log to DIR instead of the engine's log folder."_s, u"DIR"_s);
+    parser.addOptions({headless, config, logDir});
+    parser.process(app);
+
+    if (!parser.positionalArguments().isEmpty()) {
+        std::fprintf(stderr, "studio-proxy: unknown command \"%s\"; see --help\n",
+                qUtf8Printable(parser.positionalArguments().constFirst()));
+        return 2;
+    }
+    if (!parser.isSet(headless)) {
+        std::fprintf(stderr, "studio-proxy: this build has no desktop app; run it with "
+                             "--headless --config FILE\n");
+        return 2;
+    }
+    if (!parser.isSet(config)) {
+        std::fprintf(stderr, "studio-proxy: --headless needs --config FILE\n");
+        return 2;
+    }
+    return runHeadless(parser.value(config), parser.value(logDir));
+}

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "config/configfile.h"
+#include "util/result.h"
+
+#include <QHostAddress>
+#include <QString>
+
+namespace StudioProxy {
+
+enum class ProxyProtocol {
+    Plain, // ws://, from http_proxy_port
+    Tls,   // wss://, from https_proxy_port
+};
+
+// Where the engine accepts connections: its Unix socket, or TCP when no socket is known.
+struct EngineEndpoint
+{
+    enum class Kind { UnixSocket, Tcp };
+
+    Kind kind = Kind::UnixSocket;
+    QString socketPath;
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 3306;
+
+    QString toString() const;
+};
+
+// What the proxy serves, where, and with which files, as the startup rules derive it from
+// the engine's config file.
+struct ProxySettings
+{
+    QString configPath;
+    ProxyProtocol protocol = ProxyProtocol::Plain;
+    QString portKey; // the variable the port came from, for messages
+    quint16 port = 0;
+    QHostAddress bindAddress = QHostAddress(QHostAddress::Any);
+    QString sslCert;
+    QString sslKey;
+    QString sslCa;
+    EngineEndpoint engine;
+    QString logFolder;
+
+    QString scheme() const
+    {
+        return protocol == ProxyProtocol::Tls ? QStringLiteral("wss") : QStringLiteral("ws");
+    }
+};
+
+// Applies the startup rules to a config file: exactly one of https_proxy_port and
+// http_proxy_port, SSL files for HTTPS, an engine to reach and a folder for the log.
+// logFolderOverride (from --log-dir) wins over tracelogsdir and datadir.
+Result<ProxySettings> proxySettingsFrom(const ConfigFile &config,
+        const QString &logFolderOverride = QString());
+
+} // namespace StudioProxy

@@ -1,0 +1,126 @@
+#include "proxy/enginesocket.h"
+
+#include "log/logging.h"
+
+#include <QLocalSocket>
+#include <QTcpSocket>
+
+using namespace Qt::StringLiterals;
+
+namespace StudioProxy {
+
+EngineSocket::EngineSocket(const EngineEndpoint &endpoint, QObject *parent)
+    : QObject(parent)
+    , m_endpoint(endpoint)
+{
+    if (endpoint.kind == EngineEndpoint::Kind::UnixSocket) {
+        m_local = new QLocalSocket(this);
+        m_device = m_local;
+        connect(m_local, &QLocalSocket::connected, this, &EngineSocket::onConnected);
+        connect(m_local, &QLocalSocket::disconnected, this, &EngineSocket::onDisconnected);
+        connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
+            // The peer closing is reported as an error too; disconnected() covers it.
+            if (e != QLocalSocket::PeerClosedError)
+                onError(m_local->errorString());
+        });
+    } else {
+        m_tcp = new QTcpSocket(this);
+        m_device = m_tcp;
+        connect(m_tcp, &QTcpSocket::connected, this, &EngineSocket::onConnected);
+        connect(m_tcp, &QTcpSocket::disconnected, this, &EngineSocket::onDisconnected);
+        connect(m_tcp, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+            if (e != QAbstractSocket::RemoteHostClosedError)
+                onError(m_tcp->errorString());
+        });
+    }
+    connect(m_device, &QIODevice::readyRead, this, &EngineSocket::readyRead);
+    connect(m_device, &QIODevice::bytesWritten, this, &EngineSocket::bytesWritten);
+
+    m_connectTimer.setSingleShot(true);
+    connect(&m_connectTimer, &QTimer::timeout, this, [this] {
+        onError(u"no answer within %1 ms"_s.arg(m_connectTimer.interval()));
+    });
+}
+
+void EngineSocket::connectToEngine(int timeoutMs)
+{
+    qCDebug(lcEngine) << "connecting to" << m_endpoint.toString();
+    m_connectTimer.start(timeoutMs);
+    if (m_local) {
+        m_local->connectToServer(m_endpoint.socketPath);
+    } else {
+        m_tcp->connectToHost(m_endpoint.host, m_endpoint.port);
+        // MySQL packets are small and latency-bound; Nagle would hold them back.
+        m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    }
+}
+
+qint64 EngineSocket::bytesToWrite() const
+{
+    return m_device->bytesToWrite();
+}
+
+void EngineSocket::setReadBufferSize(qint64 size)
+{
+    if (m_local)
+        m_local->setReadBufferSize(size);
+    else
+        m_tcp->setReadBufferSize(size);
+}
+
+void EngineSocket::close()
+{
+    if (m_done)
+        return;
+    if (!m_connected) {
+        abort();
+        return;
+    }
+    if (m_local)
+        m_local->disconnectFromServer();
+    else
+        m_tcp->disconnectFromHost();
+}
+
+void EngineSocket::abort()
+{
+    m_connectTimer.stop();
+    if (m_local)
+        m_local->abort();
+    else
+        m_tcp->abort();
+    if (!m_done) {
+        m_done = true;
+        emit closed();
+    }
+}
+
+void EngineSocket::onConnected()
+{
+    m_connectTimer.stop();
+    m_connected = true;
+    emit connected();
+}
+
+void EngineSocket::onDisconnected()
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_connectTimer.stop();
+    emit closed();
+}
+
+void EngineSocket::onError(const QString &reason)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_connectTimer.stop();
+    const QString message = m_connected
+            ? u"engine connection %1 broke: %2"_s.arg(m_endpoint.toString(), reason)
+            : u"cannot connect to the engine at %1: %2"_s.arg(m_endpoint.toString(), reason);
+    emit failed(message);
+}
+
+} // namespace StudioProxy

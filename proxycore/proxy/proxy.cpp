@@ -1,0 +1,126 @@
+#include "proxy/proxy.h"
+
+#include "log/eventlog.h"
+#include "log/logging.h"
+#include "proxy/listener.h"
+#include "proxy/session.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+#include <QWebSocket>
+
+using namespace Qt::StringLiterals;
+
+namespace StudioProxy {
+
+namespace {
+
+QString peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + u'|' + QString::number(port);
+}
+
+} // namespace
+
+Proxy::Proxy(EventLog *log, QObject *parent)
+    : QObject(parent)
+    , m_log(log)
+    , m_handshaker(u"studio-proxy"_s, QWebSocketServer::NonSecureMode)
+{
+    // Sockets reach the handshaker already decrypted; it only speaks RFC 6455 over them.
+    connect(&m_handshaker, &QWebSocketServer::newConnection, this,
+            &Proxy::takeUpgradedConnections);
+}
+
+Proxy::~Proxy()
+{
+    // Sessions go first: they hold sockets whose cleanup the handshaker still watches.
+    qDeleteAll(m_sessions);
+}
+
+Result<void> Proxy::start(const ProxySettings &settings, const std::optional<TlsIdentity> &tls)
+{
+    auto listener = std::make_unique<Listener>(settings.protocol,
+            tls ? tls->serverConfiguration() : QSslConfiguration(), this);
+    const Result<void> listening =
+            listener->listen(settings.bindAddress, settings.port, settings.portKey);
+    if (!listening)
+        return listening;
+
+    connect(listener.get(), &Listener::connectionReady, this, &Proxy::beginHandshake);
+    connect(listener.get(), &Listener::handshakeFailed, this,
+            [this](const QString &peer, const QString &reason) {
+                m_log->warning(u"TLS handshake with %1 failed: %2"_s.arg(peer, reason));
+            });
+    m_engine = settings.engine;
+    m_listener = std::move(listener);
+    m_stopping = false;
+    return {};
+}
+
+quint16 Proxy::port() const
+{
+    return m_listener ? m_listener->port() : 0;
+}
+
+void Proxy::stop()
+{
+    m_stopping = true;
+    m_listener.reset();
+    for (const Handshake &handshake : std::as_const(m_handshaking))
+        handshake.socket->abort();
+    const QList<Session *> sessions = m_sessions.values();
+    for (Session *session : sessions)
+        session->shutdown();
+    if (m_sessions.isEmpty())
+        QTimer::singleShot(0, this, &Proxy::stopped);
+}
+
+void Proxy::beginHandshake(QTcpSocket *socket)
+{
+    // QWebSocketServer deletes the socket when it disconnects; until then it is ours.
+    socket->setParent(this);
+    const QString key = peerKey(socket->peerAddress(), socket->peerPort());
+
+    // handleConnection() applies no handshake timeout of its own.
+    auto *timer = new QTimer(socket);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, socket, [socket] { socket->abort(); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] {
+        if (m_handshaking.value(key).socket == socket)
+            m_handshaking.remove(key);
+    });
+    timer->start(HandshakeTimeoutMs);
+    m_handshaking.insert(key, {socket, timer});
+
+    m_handshaker.handleConnection(socket);
+}
+
+void Proxy::takeUpgradedConnections()
+{
+    while (QWebSocket *client = m_handshaker.nextPendingConnection()) {
+        const Handshake done = m_handshaking.take(peerKey(client->peerAddress(), client->peerPort()));
+        delete done.timeout;
+        if (m_stopping) {
+            client->close(QWebSocketProtocol::CloseCodeGoingAway, u"the proxy is shutting down"_s);
+            client->deleteLater();
+            continue;
+        }
+
+        auto *session = new Session(m_nextSessionId++, client, m_engine, m_log, this);
+        m_sessions.insert(session->id(), session);
+        connect(session, &Session::finished, this,
+                [this, session] { onSessionFinished(session); });
+        session->start();
+    }
+}
+
+void Proxy::onSessionFinished(Session *session)
+{
+    m_sessions.remove(session->id());
+    session->deleteLater();
+    if (m_stopping && m_sessions.isEmpty())
+        emit stopped();
+}
+
+} // namespace StudioProxy

@@ -1,0 +1,28 @@
+// mysql2 over a WebSocket stream: how a browser-side or Node driver talks through the proxy.
+import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import WebSocket, { createWebSocketStream } from 'ws';
+import { APP_DATABASE, APP_PASSWORD, APP_USER } from './mariadb.mjs';
+
+export function openWebSocket(url, { ca } = {}) {
+  return new WebSocket(url, { ca: ca ? readFileSync(ca) : undefined, perMessageDeflate: false });
+}
+
+// Resolves with the connection and the WebSocket under it, so a test can also see how the
+// WebSocket closed.
+export async function connectThroughProxy(url, { ca, user = APP_USER, password = APP_PASSWORD, ...options } = {}) {
+  const ws = openWebSocket(url, { ca });
+  const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const stream = createWebSocketStream(ws);
+  stream.on('error', () => {});
+  const connection = await mysql.createConnection({
+    stream, user, password, database: APP_DATABASE, ...options,
+  });
+  return { connection, ws, closed };
+}
+
+export function connectDirect(socketPath, options = {}) {
+  return mysql.createConnection({
+    socketPath, user: APP_USER, password: APP_PASSWORD, database: APP_DATABASE, ...options,
+  });
+}
