@@ -64,17 +64,19 @@ int runHeadless(const QString &configPath, const QString &logFolderOverride)
     if (const Result<void> started = proxy.start(settings.value(), tls); !started)
         return fail(started.error(), &log);
 
-    const QString serving = u"listening on port %1 of all addresses (%2://localhost:%1/), "
-                            "relaying to %3"_s.arg(QString::number(proxy.port()),
-            settings->scheme(), settings->engine.toString());
-    log.info(u"studio-proxy %1 started with %2"_s.arg(QCoreApplication::applicationVersion(),
-            settings->configPath));
+    const QString serving =
+            u"listening on port %1 of all addresses (%2://localhost:%1/), "
+            "relaying to %3"_s.arg(
+                    QString::number(proxy.port()), settings->scheme(), settings->engine.toString());
+    log.info(u"studio-proxy %1 started with %2"_s.arg(
+            QCoreApplication::applicationVersion(), settings->configPath));
     log.info(serving);
-    std::printf("studio-proxy: %s\nstudio-proxy: log: %s\n", qUtf8Printable(serving),
+    std::printf("studio-proxy: %s\nstudio-proxy: log: %s\n",
+            qUtf8Printable(serving),
             qUtf8Printable(log.filePath()));
     std::fflush(stdout);
 
-    SignalWatcher signals_({SIGTERM, SIGINT});
+    SignalWatcher signals_({ SIGTERM, SIGINT });
     QObject::connect(&signals_, &SignalWatcher::received, &proxy, [&](int signalNumber) {
         log.info(u"stopping on signal %1; closing %2 session(s)"_s.arg(signalNumber)
                          .arg(proxy.sessionCount()));

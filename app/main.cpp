@@ -26,18 +26,21 @@ int main(int argc, char *argv[])
             u"The engine's config file (memsql.cnf or my.cnf) with the proxy variables."_s,
             u"FILE"_s);
     const QCommandLineOption logDir(u"log-dir"_s,
-            u"Write websocket_proxy.log to DIR instead of the engine's log folder."_s, u"DIR"_s);
-    parser.addOptions({headless, config, logDir});
+            u"Write websocket_proxy.log to DIR instead of the engine's log folder."_s,
+            u"DIR"_s);
+    parser.addOptions({ headless, config, logDir });
     parser.process(app);
 
     if (!parser.positionalArguments().isEmpty()) {
-        std::fprintf(stderr, "studio-proxy: unknown command \"%s\"; see --help\n",
+        std::fprintf(stderr,
+                "studio-proxy: unknown command \"%s\"; see --help\n",
                 qUtf8Printable(parser.positionalArguments().constFirst()));
         return 2;
     }
     if (!parser.isSet(headless)) {
-        std::fprintf(stderr, "studio-proxy: this build has no desktop app; run it with "
-                             "--headless --config FILE\n");
+        std::fprintf(stderr,
+                "studio-proxy: this build has no desktop app; run it with "
+                "--headless --config FILE\n");
         return 2;
     }
     if (!parser.isSet(config)) {

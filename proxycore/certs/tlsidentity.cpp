@@ -26,14 +26,17 @@ struct BioFree
 {
     void operator()(BIO *bio) const { BIO_free(bio); }
 };
+
 struct X509Free
 {
     void operator()(X509 *cert) const { X509_free(cert); }
 };
+
 struct PkeyFree
 {
     void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
 };
+
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
@@ -66,10 +69,10 @@ Result<std::vector<X509Ptr>> readCertificates(const QString &path, const QString
     }();
     if (pem.isEmpty()) {
         QFile file(path);
-        const QString reason = file.open(QIODevice::ReadOnly) ? u"the file is empty"_s
-                                                                : file.errorString();
-        return Error {ErrorCode::CertificateUnreadable,
-                u"cannot read %1 %2: %3"_s.arg(what, path, reason)};
+        const QString reason =
+                file.open(QIODevice::ReadOnly) ? u"the file is empty"_s : file.errorString();
+        return Error { ErrorCode::CertificateUnreadable,
+            u"cannot read %1 %2: %3"_s.arg(what, path, reason) };
     }
 
     BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
@@ -78,8 +81,8 @@ Result<std::vector<X509Ptr>> readCertificates(const QString &path, const QString
         certificates.emplace_back(cert);
     ERR_clear_error(); // the loop ends on an "no start line" error
     if (certificates.empty()) {
-        return Error {ErrorCode::CertificateUnreadable,
-                u"%1 %2 holds no PEM certificate"_s.arg(what, path)};
+        return Error { ErrorCode::CertificateUnreadable,
+            u"%1 %2 holds no PEM certificate"_s.arg(what, path) };
     }
     return certificates;
 }
@@ -88,8 +91,8 @@ Result<PkeyPtr> readPrivateKey(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        return Error {ErrorCode::KeyUnreadable,
-                u"cannot read ssl_key %1: %2"_s.arg(path, file.errorString())};
+        return Error { ErrorCode::KeyUnreadable,
+            u"cannot read ssl_key %1: %2"_s.arg(path, file.errorString()) };
     }
     const QByteArray pem = file.readAll();
     BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
@@ -97,12 +100,12 @@ Result<PkeyPtr> readPrivateKey(const QString &path)
     PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refusePassphrase, &passphraseAsked));
     if (!key && passphraseAsked) {
         ERR_clear_error();
-        return Error {ErrorCode::KeyUnreadable,
-                u"ssl_key %1 is encrypted and no passphrase is configured"_s.arg(path)};
+        return Error { ErrorCode::KeyUnreadable,
+            u"ssl_key %1 is encrypted and no passphrase is configured"_s.arg(path) };
     }
     if (!key) {
-        return Error {ErrorCode::KeyUnreadable,
-                u"ssl_key %1 holds no usable PEM private key (%2)"_s.arg(path, lastOpenSslError())};
+        return Error { ErrorCode::KeyUnreadable,
+            u"ssl_key %1 holds no usable PEM private key (%2)"_s.arg(path, lastOpenSslError()) };
     }
     return key;
 }
@@ -129,11 +132,20 @@ QSslKey toQSslKey(EVP_PKEY *key)
 
     QSsl::KeyAlgorithm algorithm = QSsl::Opaque;
     switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_RSA: algorithm = QSsl::Rsa; break;
-    case EVP_PKEY_EC: algorithm = QSsl::Ec; break;
-    case EVP_PKEY_DSA: algorithm = QSsl::Dsa; break;
-    case EVP_PKEY_DH: algorithm = QSsl::Dh; break;
-    default: break;
+    case EVP_PKEY_RSA:
+        algorithm = QSsl::Rsa;
+        break;
+    case EVP_PKEY_EC:
+        algorithm = QSsl::Ec;
+        break;
+    case EVP_PKEY_DSA:
+        algorithm = QSsl::Dsa;
+        break;
+    case EVP_PKEY_DH:
+        algorithm = QSsl::Dh;
+        break;
+    default:
+        break;
     }
     QSslKey result(pem, algorithm, QSsl::Pem, QSsl::PrivateKey);
     pem.fill('\0');
@@ -157,10 +169,11 @@ X509 *findIssuer(X509 *cert, const std::vector<X509Ptr> &candidates)
 // Leaf first, then each issuer in turn, as TLS requires (RFC 8446 section 4.4.2 allows
 // clients to be lenient, but not every client is). Roots are not sent: clients must
 // already trust them.
-std::vector<X509 *> orderChain(X509 *leaf, const std::vector<X509Ptr> &fromCertFile,
+std::vector<X509 *> orderChain(X509 *leaf,
+        const std::vector<X509Ptr> &fromCertFile,
         const std::vector<X509Ptr> &fromCaFile)
 {
-    std::vector<X509 *> chain {leaf};
+    std::vector<X509 *> chain { leaf };
     while (chain.size() < 10 && !isSelfIssued(chain.back())) {
         X509 *issuer = findIssuer(chain.back(), fromCertFile);
         if (!issuer)
@@ -175,13 +188,13 @@ std::vector<X509 *> orderChain(X509 *leaf, const std::vector<X509Ptr> &fromCertF
 
 } // namespace
 
-Result<TlsIdentity> TlsIdentity::load(const QString &certPath, const QString &keyPath,
-        const QString &caPath)
+Result<TlsIdentity> TlsIdentity::load(
+        const QString &certPath, const QString &keyPath, const QString &caPath)
 {
     if (!QSslSocket::supportsSsl()) {
-        return Error {ErrorCode::TlsUnavailable,
-                u"https_proxy_port needs TLS, but Qt has no working TLS backend (%1)"_s.arg(
-                        QSslSocket::sslLibraryBuildVersionString())};
+        return Error { ErrorCode::TlsUnavailable,
+            u"https_proxy_port needs TLS, but Qt has no working TLS backend (%1)"_s.arg(
+                    QSslSocket::sslLibraryBuildVersionString()) };
     }
 
     Result<std::vector<X509Ptr>> certificates = readCertificates(certPath, u"ssl_cert"_s);
@@ -207,9 +220,8 @@ Result<TlsIdentity> TlsIdentity::load(const QString &certPath, const QString &ke
     }
     ERR_clear_error();
     if (!leaf) {
-        return Error {ErrorCode::KeyMismatch,
-                u"ssl_key %1 does not match the certificate in ssl_cert %2"_s.arg(keyPath,
-                        certPath)};
+        return Error { ErrorCode::KeyMismatch,
+            u"ssl_key %1 does not match the certificate in ssl_cert %2"_s.arg(keyPath, certPath) };
     }
 
     TlsIdentity identity;
@@ -218,8 +230,8 @@ Result<TlsIdentity> TlsIdentity::load(const QString &certPath, const QString &ke
         identity.m_chain.append(QSslCertificate(toPem(cert), QSsl::Pem));
     identity.m_key = toQSslKey(key.value().get());
     if (identity.m_key.isNull()) {
-        return Error {ErrorCode::KeyUnreadable,
-                u"ssl_key %1 uses a key type the TLS backend cannot serve"_s.arg(keyPath)};
+        return Error { ErrorCode::KeyUnreadable,
+            u"ssl_key %1 uses a key type the TLS backend cannot serve"_s.arg(keyPath) };
     }
     return identity;
 }

@@ -17,11 +17,13 @@ namespace StudioProxy {
 class TlsIdentity
 {
 public:
-    static Result<TlsIdentity> load(const QString &certPath, const QString &keyPath,
-            const QString &caPath = QString());
+    static Result<TlsIdentity> load(
+            const QString &certPath, const QString &keyPath, const QString &caPath = QString());
 
     const QList<QSslCertificate> &chain() const { return m_chain; }
+
     const QSslKey &key() const { return m_key; }
+
     QString certPath() const { return m_certPath; }
 
     // SHA-256 of the leaf certificate, as colon-separated hex.

@@ -48,11 +48,21 @@ std::optional<QString> parseValue(const QString &raw)
         if (c == u'\\' && i + 1 < text.size()) {
             const QChar next = text.at(++i);
             switch (next.unicode()) {
-            case 'n': value += u'\n'; break;
-            case 't': value += u'\t'; break;
-            case 'r': value += u'\r'; break;
-            case 's': value += u' '; break;
-            default: value += next; break;
+            case 'n':
+                value += u'\n';
+                break;
+            case 't':
+                value += u'\t';
+                break;
+            case 'r':
+                value += u'\r';
+                break;
+            case 's':
+                value += u' ';
+                break;
+            default:
+                value += next;
+                break;
             }
             continue;
         }
@@ -73,7 +83,7 @@ private:
 
 Error syntaxError(const QString &file, int line, const QString &what)
 {
-    return {ErrorCode::ConfigSyntax, u"%1 line %2: %3"_s.arg(file).arg(line).arg(what)};
+    return { ErrorCode::ConfigSyntax, u"%1 line %2: %3"_s.arg(file).arg(line).arg(what) };
 }
 
 Result<void> Reader::readFile(const QString &path, int depth)
@@ -81,8 +91,8 @@ Result<void> Reader::readFile(const QString &path, int depth)
     const QString absolute = QFileInfo(path).absoluteFilePath();
     QFile file(absolute);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
-        return Error {ErrorCode::ConfigUnreadable,
-                u"cannot read config file %1: %2"_s.arg(absolute, file.errorString())};
+        return Error { ErrorCode::ConfigUnreadable,
+            u"cannot read config file %1: %2"_s.arg(absolute, file.errorString()) };
     }
 
     const QDir folder = QFileInfo(absolute).absoluteDir();
@@ -126,7 +136,7 @@ Result<void> Reader::readFile(const QString &path, int depth)
                 equals < 0 ? QString() : parseValue(line.mid(equals + 1));
         if (!value)
             return syntaxError(absolute, lineNumber, u"unbalanced quotes in \"%1\""_s.arg(line));
-        entries.append({section, key, *value, absolute, lineNumber});
+        entries.append({ section, key, *value, absolute, lineNumber });
     }
     return {};
 }
@@ -136,7 +146,7 @@ Result<void> Reader::readIncludeDir(const QString &dir, const QString &from, int
     const QDir folder(dir);
     if (!folder.exists())
         return syntaxError(from, line, u"included folder %1 does not exist"_s.arg(dir));
-    const QStringList names = folder.entryList({u"*.cnf"_s}, QDir::Files, QDir::Name);
+    const QStringList names = folder.entryList({ u"*.cnf"_s }, QDir::Files, QDir::Name);
     for (const QString &name : names) {
         const Result<void> included = readFile(folder.absoluteFilePath(name), depth);
         if (!included)
@@ -165,7 +175,8 @@ bool ConfigFile::appliesToEngine(const QString &section)
     // [server] and [mysqld] are MySQL's, [memsqld] SingleStore's, [mariadb] and [mariadbd]
     // MariaDB's own groups for its server.
     static const QStringList groups = {
-            QString(), u"server"_s, u"mysqld"_s, u"memsqld"_s, u"mariadb"_s, u"mariadbd"_s};
+        QString(), u"server"_s, u"mysqld"_s, u"memsqld"_s, u"mariadb"_s, u"mariadbd"_s
+    };
     return groups.contains(section);
 }
 

@@ -11,9 +11,9 @@ namespace StudioProxy {
 struct ConfigEntry
 {
     QString section; // lowercase group name; empty before the first [group]
-    QString key;     // normalised: lowercase, '-' as '_', without a "loose_" prefix
-    QString value;   // unquoted, without a trailing comment
-    QString file;    // absolute path of the file the entry was read from
+    QString key; // normalised: lowercase, '-' as '_', without a "loose_" prefix
+    QString value; // unquoted, without a trailing comment
+    QString file; // absolute path of the file the entry was read from
     int line = 0;
 };
 
@@ -30,7 +30,9 @@ public:
     static bool appliesToEngine(const QString &section);
 
     QString path() const { return m_path; }
+
     QString folder() const;
+
     const QList<ConfigEntry> &entries() const { return m_entries; }
 
     // The entry in force for key: the last one in a group that applies; null when unset.

@@ -22,9 +22,9 @@ Result<quint16> portValue(const ConfigEntry *entry)
     bool ok = false;
     const uint port = entry->value.toUInt(&ok);
     if (!ok || port > 65535) {
-        return Error {ErrorCode::InvalidValue,
-                u"%1 in %2 is \"%3\"; expected a port number from 1 to 65535"_s.arg(
-                        entry->key, where(*entry), entry->value)};
+        return Error { ErrorCode::InvalidValue,
+            u"%1 in %2 is \"%3\"; expected a port number from 1 to 65535"_s.arg(
+                    entry->key, where(*entry), entry->value) };
     }
     return quint16(port);
 }
@@ -105,15 +105,17 @@ Result<ProxySettings> proxySettingsFrom(const ConfigFile &config, const QString 
         return httpPort.error();
 
     if (httpsPort.value() && httpPort.value()) {
-        return Error {ErrorCode::PortConflict,
-                u"both https_proxy_port (%1) and http_proxy_port (%2) are set; they are mutually "
-                "exclusive: remove one of them from %3"_s.arg(https->value, http->value,
-                        https->file == http->file ? https->file : https->file + u" or "_s + http->file)};
+        return Error { ErrorCode::PortConflict,
+            u"both https_proxy_port (%1) and http_proxy_port (%2) are set; they are mutually "
+            "exclusive: remove one of them from %3"_s.arg(https->value,
+                    http->value,
+                    https->file == http->file ? https->file
+                                              : https->file + u" or "_s + http->file) };
     }
     if (!httpsPort.value() && !httpPort.value()) {
-        return Error {ErrorCode::NoProxyPort,
-                u"neither https_proxy_port nor http_proxy_port is set in %1; set one of them to "
-                "the port the proxy should serve"_s.arg(config.path())};
+        return Error { ErrorCode::NoProxyPort,
+            u"neither https_proxy_port nor http_proxy_port is set in %1; set one of them to "
+            "the port the proxy should serve"_s.arg(config.path()) };
     }
 
     ProxySettings settings;
@@ -130,7 +132,7 @@ Result<ProxySettings> proxySettingsFrom(const ConfigFile &config, const QString 
 
     if (settings.protocol == ProxyProtocol::Tls) {
         QStringList missing;
-        for (const QString &key : {u"ssl_cert"_s, u"ssl_key"_s}) {
+        for (const QString &key : { u"ssl_cert"_s, u"ssl_key"_s }) {
             const ConfigEntry *entry = config.find(key);
             if (!entry || entry->value.isEmpty())
                 missing << key;
@@ -138,10 +140,11 @@ Result<ProxySettings> proxySettingsFrom(const ConfigFile &config, const QString 
                 (key == u"ssl_cert" ? settings.sslCert : settings.sslKey) = paths.resolve(*entry);
         }
         if (!missing.isEmpty()) {
-            return Error {ErrorCode::SslSettingMissing,
-                    u"https_proxy_port requires SSL, but %1 %2 not set in %3; set ssl_cert and "
-                    "ssl_key, or use http_proxy_port instead"_s.arg(missing.join(u" and "_s),
-                            missing.size() > 1 ? u"are"_s : u"is"_s, https->file)};
+            return Error { ErrorCode::SslSettingMissing,
+                u"https_proxy_port requires SSL, but %1 %2 not set in %3; set ssl_cert and "
+                "ssl_key, or use http_proxy_port instead"_s.arg(missing.join(u" and "_s),
+                        missing.size() > 1 ? u"are"_s : u"is"_s,
+                        https->file) };
         }
         const ConfigEntry *ca = config.find(u"ssl_ca"_s);
         if (ca && !ca->value.isEmpty())
@@ -161,9 +164,9 @@ Result<ProxySettings> proxySettingsFrom(const ConfigFile &config, const QString 
     else if (!paths.datadir().isEmpty())
         settings.logFolder = QDir(paths.datadir()).absoluteFilePath(u"tracelogs"_s);
     else {
-        return Error {ErrorCode::LogUnwritable,
-                u"no folder for websocket_proxy.log: set tracelogsdir or datadir in %1, or pass "
-                "--log-dir"_s.arg(config.path())};
+        return Error { ErrorCode::LogUnwritable,
+            u"no folder for websocket_proxy.log: set tracelogsdir or datadir in %1, or pass "
+            "--log-dir"_s.arg(config.path()) };
     }
     return settings;
 }

@@ -10,7 +10,7 @@ namespace StudioProxy {
 
 enum class ProxyProtocol {
     Plain, // ws://, from http_proxy_port
-    Tls,   // wss://, from https_proxy_port
+    Tls, // wss://, from https_proxy_port
 };
 
 // Where the engine accepts connections: its Unix socket, or TCP when no socket is known.
@@ -50,7 +50,7 @@ struct ProxySettings
 // Applies the startup rules to a config file: exactly one of https_proxy_port and
 // http_proxy_port, SSL files for HTTPS, an engine to reach and a folder for the log.
 // logFolderOverride (from --log-dir) wins over tracelogsdir and datadir.
-Result<ProxySettings> proxySettingsFrom(const ConfigFile &config,
-        const QString &logFolderOverride = QString());
+Result<ProxySettings> proxySettingsFrom(
+        const ConfigFile &config, const QString &logFolderOverride = QString());
 
 } // namespace StudioProxy

@@ -24,18 +24,22 @@ public:
 
     // Creates the folder if needed and appends to <folder>/websocket_proxy.log.
     Result<void> open(const QString &folder);
+
     QString filePath() const { return m_file.fileName(); }
 
     void info(const QString &message) { write(Level::Info, message); }
+
     void warning(const QString &message) { write(Level::Warning, message); }
+
     void error(const QString &message) { write(Level::Error, message); }
+
     void write(Level level, const QString &message);
 
     static QString formatLine(const QDateTime &time, Level level, const QString &message);
 
 signals:
-    void eventLogged(const QDateTime &time, StudioProxy::EventLog::Level level,
-            const QString &message);
+    void eventLogged(
+            const QDateTime &time, StudioProxy::EventLog::Level level, const QString &message);
 
 private:
     QFile m_file;

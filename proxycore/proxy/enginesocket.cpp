@@ -18,11 +18,14 @@ EngineSocket::EngineSocket(const EngineEndpoint &endpoint, QObject *parent)
         m_device = m_local;
         connect(m_local, &QLocalSocket::connected, this, &EngineSocket::onConnected);
         connect(m_local, &QLocalSocket::disconnected, this, &EngineSocket::onDisconnected);
-        connect(m_local, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError e) {
-            // The peer closing is reported as an error too; disconnected() covers it.
-            if (e != QLocalSocket::PeerClosedError)
-                onError(m_local->errorString());
-        });
+        connect(m_local,
+                &QLocalSocket::errorOccurred,
+                this,
+                [this](QLocalSocket::LocalSocketError e) {
+                    // The peer closing is reported as an error too; disconnected() covers it.
+                    if (e != QLocalSocket::PeerClosedError)
+                        onError(m_local->errorString());
+                });
     } else {
         m_tcp = new QTcpSocket(this);
         m_device = m_tcp;

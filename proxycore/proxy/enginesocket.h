@@ -20,9 +20,11 @@ public:
     explicit EngineSocket(const EngineEndpoint &endpoint, QObject *parent = nullptr);
 
     void connectToEngine(int timeoutMs);
+
     bool isConnected() const { return m_connected; }
 
     QIODevice *device() const { return m_device; }
+
     qint64 bytesToWrite() const;
 
     // Bounds how much the socket reads ahead of the session; 0 means no bound.

@@ -31,7 +31,9 @@ Listener::Listener(ProxyProtocol protocol, const QSslConfiguration &tls, QObject
         auto server = std::make_unique<QSslServer>();
         server->setSslConfiguration(tls);
         server->setHandshakeTimeout(TlsHandshakeTimeoutMs);
-        connect(server.get(), &QSslServer::errorOccurred, this,
+        connect(server.get(),
+                &QSslServer::errorOccurred,
+                this,
                 [this](QSslSocket *socket, QAbstractSocket::SocketError) {
                     emit handshakeFailed(peerOf(socket), socket->errorString());
                 });
@@ -40,7 +42,9 @@ Listener::Listener(ProxyProtocol protocol, const QSslConfiguration &tls, QObject
         m_server = std::make_unique<QTcpServer>();
     }
     m_server->setMaxPendingConnections(MaxPendingConnections);
-    connect(m_server.get(), &QTcpServer::pendingConnectionAvailable, this,
+    connect(m_server.get(),
+            &QTcpServer::pendingConnectionAvailable,
+            this,
             &Listener::takePendingConnections);
 }
 
@@ -54,17 +58,18 @@ Result<void> Listener::listen(const QHostAddress &address, quint16 port, const Q
     }
     switch (m_server->serverError()) {
     case QAbstractSocket::AddressInUseError:
-        return Error {ErrorCode::PortInUse,
-                u"port %1 (%2) is already in use; stop what is listening there or choose "
-                "another port"_s.arg(port).arg(portKey)};
+        return Error { ErrorCode::PortInUse,
+            u"port %1 (%2) is already in use; stop what is listening there or choose "
+            "another port"_s.arg(port)
+                    .arg(portKey) };
     case QAbstractSocket::SocketAccessError:
-        return Error {ErrorCode::PortNotPermitted,
-                u"port %1 (%2) is below 1024 and needs root or CAP_NET_BIND_SERVICE"_s.arg(port)
-                        .arg(portKey)};
+        return Error { ErrorCode::PortNotPermitted,
+            u"port %1 (%2) is below 1024 and needs root or CAP_NET_BIND_SERVICE"_s.arg(port).arg(
+                    portKey) };
     default:
-        return Error {ErrorCode::ListenFailed,
-                u"cannot listen on port %1 (%2): %3"_s.arg(port).arg(portKey,
-                        m_server->errorString())};
+        return Error { ErrorCode::ListenFailed,
+            u"cannot listen on port %1 (%2): %3"_s.arg(port).arg(
+                    portKey, m_server->errorString()) };
     }
 }
 

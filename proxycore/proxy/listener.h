@@ -31,6 +31,7 @@ public:
     void close();
 
     ProxyProtocol protocol() const { return m_protocol; }
+
     quint16 port() const;
 
 signals:

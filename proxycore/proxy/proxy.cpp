@@ -28,8 +28,7 @@ Proxy::Proxy(EventLog *log, QObject *parent)
     , m_handshaker(u"studio-proxy"_s, QWebSocketServer::NonSecureMode)
 {
     // Sockets reach the handshaker already decrypted; it only speaks RFC 6455 over them.
-    connect(&m_handshaker, &QWebSocketServer::newConnection, this,
-            &Proxy::takeUpgradedConnections);
+    connect(&m_handshaker, &QWebSocketServer::newConnection, this, &Proxy::takeUpgradedConnections);
 }
 
 Proxy::~Proxy()
@@ -40,15 +39,17 @@ Proxy::~Proxy()
 
 Result<void> Proxy::start(const ProxySettings &settings, const std::optional<TlsIdentity> &tls)
 {
-    auto listener = std::make_unique<Listener>(settings.protocol,
-            tls ? tls->serverConfiguration() : QSslConfiguration(), this);
+    auto listener = std::make_unique<Listener>(
+            settings.protocol, tls ? tls->serverConfiguration() : QSslConfiguration(), this);
     const Result<void> listening =
             listener->listen(settings.bindAddress, settings.port, settings.portKey);
     if (!listening)
         return listening;
 
     connect(listener.get(), &Listener::connectionReady, this, &Proxy::beginHandshake);
-    connect(listener.get(), &Listener::handshakeFailed, this,
+    connect(listener.get(),
+            &Listener::handshakeFailed,
+            this,
             [this](const QString &peer, const QString &reason) {
                 m_log->warning(u"TLS handshake with %1 failed: %2"_s.arg(peer, reason));
             });
@@ -91,7 +92,7 @@ void Proxy::beginHandshake(QTcpSocket *socket)
             m_handshaking.remove(key);
     });
     timer->start(HandshakeTimeoutMs);
-    m_handshaking.insert(key, {socket, timer});
+    m_handshaking.insert(key, { socket, timer });
 
     m_handshaker.handleConnection(socket);
 }
@@ -99,7 +100,8 @@ void Proxy::beginHandshake(QTcpSocket *socket)
 void Proxy::takeUpgradedConnections()
 {
     while (QWebSocket *client = m_handshaker.nextPendingConnection()) {
-        const Handshake done = m_handshaking.take(peerKey(client->peerAddress(), client->peerPort()));
+        const Handshake done =
+                m_handshaking.take(peerKey(client->peerAddress(), client->peerPort()));
         delete done.timeout;
         if (m_stopping) {
             client->close(QWebSocketProtocol::CloseCodeGoingAway, u"the proxy is shutting down"_s);
@@ -109,8 +111,7 @@ void Proxy::takeUpgradedConnections()
 
         auto *session = new Session(m_nextSessionId++, client, m_engine, m_log, this);
         m_sessions.insert(session->id(), session);
-        connect(session, &Session::finished, this,
-                [this, session] { onSessionFinished(session); });
+        connect(session, &Session::finished, this, [this, session] { onSessionFinished(session); });
         session->start();
     }
 }

@@ -40,7 +40,9 @@ public:
     void stop();
 
     bool isListening() const { return m_listener != nullptr; }
+
     quint16 port() const;
+
     int sessionCount() const { return int(m_sessions.size()); }
 
 signals:
@@ -55,11 +57,13 @@ private:
     QWebSocketServer m_handshaker;
     std::unique_ptr<Listener> m_listener;
     EngineEndpoint m_engine;
+
     struct Handshake
     {
         QTcpSocket *socket = nullptr;
         QTimer *timeout = nullptr;
     };
+
     QHash<QString, Handshake> m_handshaking; // by peer address and port
     QHash<quint64, Session *> m_sessions;
     quint64 m_nextSessionId = 1;

@@ -32,7 +32,10 @@ QString formatBytes(qint64 bytes)
 
 } // namespace
 
-Session::Session(quint64 id, QWebSocket *client, const EngineEndpoint &engine, EventLog *log,
+Session::Session(quint64 id,
+        QWebSocket *client,
+        const EngineEndpoint &engine,
+        EventLog *log,
         QObject *parent)
     : QObject(parent)
     , m_id(id)
@@ -44,8 +47,9 @@ Session::Session(quint64 id, QWebSocket *client, const EngineEndpoint &engine, E
     m_client->setParent(this);
     m_engine->setReadBufferSize(EngineReadAhead);
 
-    connect(m_client, &QWebSocket::binaryFrameReceived, this,
-            [this](const QByteArray &frame) { relayClientFrame(frame); });
+    connect(m_client, &QWebSocket::binaryFrameReceived, this, [this](const QByteArray &frame) {
+        relayClientFrame(frame);
+    });
     connect(m_client, &QWebSocket::textFrameReceived, this, [this] {
         // The stream is MySQL protocol bytes; text frames would have to be re-encoded.
         closeClient(QWebSocketProtocol::CloseCodeDatatypeNotSupported,
@@ -75,8 +79,9 @@ Session::~Session() = default;
 void Session::start()
 {
     const QString origin = m_client->origin().isEmpty() ? u"(none)"_s : m_client->origin();
-    m_log->info(u"connection %1 opened: client %2, origin %3, path %4"_s.arg(
-            QString::number(m_id), clientAddress(m_client), origin,
+    m_log->info(u"connection %1 opened: client %2, origin %3, path %4"_s.arg(QString::number(m_id),
+            clientAddress(m_client),
+            origin,
             m_client->requestUrl().path(QUrl::FullyEncoded)));
     m_engine->connectToEngine(EngineConnectTimeoutMs);
 }
@@ -155,7 +160,9 @@ void Session::onEngineFailed(const QString &reason)
             m_client->sendBinaryMessage(chunk);
         }
     }
-    closeClient(QWebSocketProtocol::CloseCodeAbnormalDisconnection,
+    // 1011: the server met a condition that kept it from fulfilling the request (RFC 6455
+    // section 7.4.1). 1006 may never be sent on the wire.
+    closeClient(QWebSocketProtocol::CloseCodeBadOperation,
             m_engine->isConnected() ? u"engine connection lost"_s : u"engine unavailable"_s);
     m_engine->abort();
     finishIfDone();
@@ -191,8 +198,11 @@ void Session::finishIfDone()
         return;
     m_finished = true;
     m_log->info(u"connection %1 closed: %2; client to engine %3, engine to client %4, %5 s"_s.arg(
-            QString::number(m_id), describeClose(), formatBytes(m_bytesToEngine),
-            formatBytes(m_bytesToClient), QString::number(m_age.elapsed() / 1000.0, 'f', 3)));
+            QString::number(m_id),
+            describeClose(),
+            formatBytes(m_bytesToEngine),
+            formatBytes(m_bytesToClient),
+            QString::number(m_age.elapsed() / 1000.0, 'f', 3)));
     emit finished();
 }
 

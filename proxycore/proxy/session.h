@@ -32,7 +32,10 @@ public:
     // A client that neither answers our Close nor drops TCP is cut after this.
     static constexpr int CloseTimeoutMs = 5000;
 
-    Session(quint64 id, QWebSocket *client, const EngineEndpoint &engine, EventLog *log,
+    Session(quint64 id,
+            QWebSocket *client,
+            const EngineEndpoint &engine,
+            EventLog *log,
             QObject *parent = nullptr);
     ~Session() override;
 
@@ -41,7 +44,9 @@ public:
     void shutdown();
 
     quint64 id() const { return m_id; }
+
     qint64 bytesToEngine() const { return m_bytesToEngine; }
+
     qint64 bytesToClient() const { return m_bytesToClient; }
 
 signals:

@@ -32,27 +32,29 @@ struct Error
 };
 
 // Either a value or an Error. Synchronous calls that can fail return one of these.
-template <typename T>
-class Result
+template <typename T> class Result
 {
 public:
     Result(T value)
         : m_state(std::move(value))
-    {
-    }
+    { }
 
     Result(Error error)
         : m_state(std::move(error))
-    {
-    }
+    { }
 
     bool ok() const { return std::holds_alternative<T>(m_state); }
+
     explicit operator bool() const { return ok(); }
 
     const T &value() const & { return std::get<T>(m_state); }
+
     T &value() & { return std::get<T>(m_state); }
+
     T &&value() && { return std::get<T>(std::move(m_state)); }
+
     const T *operator->() const { return &value(); }
+
     T *operator->() { return &value(); }
 
     const Error &error() const { return std::get<Error>(m_state); }
@@ -62,8 +64,7 @@ private:
 };
 
 // A call that returns nothing on success.
-template <>
-class Result<void>
+template <> class Result<void>
 {
 public:
     Result() = default;
@@ -71,16 +72,17 @@ public:
     Result(Error error)
         : m_failed(true)
         , m_error(std::move(error))
-    {
-    }
+    { }
 
     bool ok() const { return !m_failed; }
+
     explicit operator bool() const { return ok(); }
+
     const Error &error() const { return m_error; }
 
 private:
     bool m_failed = false;
-    Error m_error {ErrorCode::ConfigUnreadable, {}};
+    Error m_error { ErrorCode::ConfigUnreadable, {} };
 };
 
 } // namespace StudioProxy

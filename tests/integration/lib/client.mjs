@@ -4,21 +4,30 @@ import mysql from 'mysql2/promise';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { APP_DATABASE, APP_PASSWORD, APP_USER } from './mariadb.mjs';
 
-export function openWebSocket(url, { ca } = {}) {
-  return new WebSocket(url, { ca: ca ? readFileSync(ca) : undefined, perMessageDeflate: false });
+export function openWebSocket(url, { ca, origin } = {}) {
+  return new WebSocket(url, {
+    ca: ca ? readFileSync(ca) : undefined, origin, perMessageDeflate: false,
+  });
 }
 
 // Resolves with the connection and the WebSocket under it, so a test can also see how the
 // WebSocket closed.
-export async function connectThroughProxy(url, { ca, user = APP_USER, password = APP_PASSWORD, ...options } = {}) {
-  const ws = openWebSocket(url, { ca });
+export async function connectThroughProxy(url, {
+  ca, origin, user = APP_USER, password = APP_PASSWORD, ...options
+} = {}) {
+  const ws = openWebSocket(url, { ca, origin });
   const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   const stream = createWebSocketStream(ws);
   stream.on('error', () => {});
-  const connection = await mysql.createConnection({
-    stream, user, password, database: APP_DATABASE, ...options,
-  });
-  return { connection, ws, closed };
+  try {
+    const connection = await mysql.createConnection({
+      stream, user, password, database: APP_DATABASE, ...options,
+    });
+    return { connection, ws, closed };
+  } catch (error) {
+    error.closed = closed; // how the WebSocket ended after the refusal
+    throw error;
+  }
 }
 
 export function connectDirect(socketPath, options = {}) {

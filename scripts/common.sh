@@ -1,0 +1,48 @@
+# Shared by the scripts in this folder: installing what is missing and building.
+# shellcheck shell=bash
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$REPO_ROOT/build}
+
+# Debian 12 packages the build, the tests and the development engine need.
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config git
+    qt6-base-dev qt6-websockets-dev libssl-dev openssl
+    mariadb-server clang-format
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the packages that are not installed yet; apt-get update runs only if needed.
+install_packages() {
+    local missing=()
+    local package
+    for package in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' \
+            || missing+=("$package")
+    done
+    command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "Installing ${missing[*]}"
+        as_root apt-get update -qq
+        # policy-rc.d keeps the packaged MariaDB service from starting: the project runs its
+        # own engines in folders of its own.
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}"
+    fi
+}
+
+install_node_packages() {
+    say "Installing the pinned Node packages (tests/integration/package-lock.json)"
+    (cd "$REPO_ROOT/tests/integration" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+build() {
+    say "Building in $BUILD_DIR"
+    cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$BUILD_DIR"
+}
