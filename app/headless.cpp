@@ -60,7 +60,18 @@ int runHeadless(const QString &configPath, const QString &logFolderOverride)
         }
     }
 
+    // Installed before the proxy says it serves: a service manager may send SIGTERM as soon
+    // as it reads that line, and the shutdown must be clean from then on.
     Proxy proxy(&log);
+    SignalWatcher signals_({ SIGTERM, SIGINT });
+    QObject::connect(&signals_, &SignalWatcher::received, &proxy, [&](int signalNumber) {
+        log.info(u"stopping on signal %1; closing %2 session(s)"_s.arg(signalNumber)
+                         .arg(proxy.sessionCount()));
+        proxy.stop();
+        QTimer::singleShot(ShutdownGraceMs, qApp, &QCoreApplication::quit);
+    });
+    QObject::connect(&proxy, &Proxy::stopped, qApp, &QCoreApplication::quit);
+
     if (const Result<void> started = proxy.start(settings.value(), tls); !started)
         return fail(started.error(), &log);
 
@@ -75,15 +86,6 @@ int runHeadless(const QString &configPath, const QString &logFolderOverride)
             qUtf8Printable(serving),
             qUtf8Printable(log.filePath()));
     std::fflush(stdout);
-
-    SignalWatcher signals_({ SIGTERM, SIGINT });
-    QObject::connect(&signals_, &SignalWatcher::received, &proxy, [&](int signalNumber) {
-        log.info(u"stopping on signal %1; closing %2 session(s)"_s.arg(signalNumber)
-                         .arg(proxy.sessionCount()));
-        proxy.stop();
-        QTimer::singleShot(ShutdownGraceMs, qApp, &QCoreApplication::quit);
-    });
-    QObject::connect(&proxy, &Proxy::stopped, qApp, &QCoreApplication::quit);
 
     const int code = QCoreApplication::exec();
     log.info(u"stopped"_s);

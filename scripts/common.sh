@@ -43,6 +43,7 @@ install_node_packages() {
 
 build() {
     say "Building in $BUILD_DIR"
-    cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DBUILD_TESTING=ON >/dev/null
     cmake --build "$BUILD_DIR"
 }

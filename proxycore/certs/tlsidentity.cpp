@@ -152,6 +152,14 @@ QSslKey toQSslKey(EVP_PKEY *key)
     return result;
 }
 
+// Whether cert signed another certificate of the list: then it is a CA, not the leaf.
+bool issuedAnother(X509 *cert, const std::vector<X509Ptr> &certificates)
+{
+    return std::any_of(certificates.begin(), certificates.end(), [cert](const X509Ptr &other) {
+        return other.get() != cert && X509_check_issued(cert, other.get()) == X509_V_OK;
+    });
+}
+
 bool isSelfIssued(X509 *cert)
 {
     return X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0;
@@ -219,9 +227,12 @@ Result<TlsIdentity> TlsIdentity::load(
         }
     }
     ERR_clear_error();
-    if (!leaf) {
+    if (!leaf || issuedAnother(leaf, certificates.value())) {
+        // A key that matches a CA in the chain would serve that CA as the leaf, which
+        // browsers refuse: it is as wrong as a key of another pair.
         return Error { ErrorCode::KeyMismatch,
-            u"ssl_key %1 does not match the certificate in ssl_cert %2"_s.arg(keyPath, certPath) };
+            u"ssl_key %1 does not match the server certificate in ssl_cert %2"_s.arg(
+                    keyPath, certPath) };
     }
 
     TlsIdentity identity;

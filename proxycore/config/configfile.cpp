@@ -22,53 +22,56 @@ QString normaliseKey(QString key)
     return key;
 }
 
-// Unquotes a value and drops a trailing comment, as the MySQL option-file reader does: a
+// The escapes of MySQL option files. An unknown one keeps its backslash, as MySQL does.
+QString unescape(QChar c)
+{
+    switch (c.unicode()) {
+    case 'b':
+        return QString(QChar(u'\b'));
+    case 't':
+        return QString(QChar(u'\t'));
+    case 'n':
+        return QString(QChar(u'\n'));
+    case 'r':
+        return QString(QChar(u'\r'));
+    case 's':
+        return QString(QChar(u' '));
+    case '\\':
+    case '"':
+    case '\'':
+        return QString(c);
+    default:
+        return QString(QChar(u'\\')) + c;
+    }
+}
+
+// Reads a value as the MySQL option-file reader does: escapes are honoured everywhere, a
 // quoted value ends at its closing quote, an unquoted one at the first '#'.
 std::optional<QString> parseValue(const QString &raw)
 {
     const QString text = raw.trimmed();
-    if (text.isEmpty())
-        return QString();
-
-    const QChar quote = text.front();
-    if (quote != u'"' && quote != u'\'') {
-        const qsizetype hash = text.indexOf(u'#');
-        return (hash < 0 ? text : text.left(hash)).trimmed();
-    }
+    const QChar quote = text.isEmpty() ? QChar() : text.front();
+    const bool quoted = quote == u'"' || quote == u'\'';
 
     QString value;
-    for (qsizetype i = 1; i < text.size(); ++i) {
+    for (qsizetype i = quoted ? 1 : 0; i < text.size(); ++i) {
         const QChar c = text.at(i);
-        if (c == quote) {
+        if (c == u'\\' && i + 1 < text.size()) {
+            value += unescape(text.at(++i));
+        } else if (quoted && c == quote) {
             const QString rest = text.mid(i + 1).trimmed();
             if (!rest.isEmpty() && !rest.startsWith(u'#'))
                 return std::nullopt;
             return value;
+        } else if (!quoted && c == u'#') {
+            break;
+        } else {
+            value += c;
         }
-        if (c == u'\\' && i + 1 < text.size()) {
-            const QChar next = text.at(++i);
-            switch (next.unicode()) {
-            case 'n':
-                value += u'\n';
-                break;
-            case 't':
-                value += u'\t';
-                break;
-            case 'r':
-                value += u'\r';
-                break;
-            case 's':
-                value += u' ';
-                break;
-            default:
-                value += next;
-                break;
-            }
-            continue;
-        }
-        value += c;
     }
-    return std::nullopt; // no closing quote
+    if (quoted)
+        return std::nullopt; // no closing quote
+    return value.trimmed();
 }
 
 class Reader
@@ -105,9 +108,11 @@ Result<void> Reader::readFile(const QString &path, int depth)
             continue;
 
         if (line.startsWith(u'!')) {
-            const qsizetype space = line.indexOf(u' ');
+            qsizetype space = 0;
+            while (space < line.size() && !line.at(space).isSpace())
+                ++space;
             const QString directive = line.left(space).toLower();
-            const QString target = space < 0 ? QString() : line.mid(space + 1).trimmed();
+            const QString target = line.mid(space).trimmed();
             if (target.isEmpty() || (directive != u"!include" && directive != u"!includedir"))
                 return syntaxError(absolute, lineNumber, u"unknown directive \"%1\""_s.arg(line));
             if (depth >= MaxIncludeDepth)
@@ -122,9 +127,11 @@ Result<void> Reader::readFile(const QString &path, int depth)
         }
 
         if (line.startsWith(u'[')) {
-            if (!line.endsWith(u']'))
+            // MySQL reads the name up to the first ']' and ignores what follows it.
+            const qsizetype close = line.indexOf(u']');
+            if (close < 0)
                 return syntaxError(absolute, lineNumber, u"a group name needs a closing ']'"_s);
-            section = line.mid(1, line.size() - 2).trimmed().toLower();
+            section = line.mid(1, close - 1).trimmed().toLower();
             continue;
         }
 

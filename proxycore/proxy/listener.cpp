@@ -59,7 +59,7 @@ Result<void> Listener::listen(const QHostAddress &address, quint16 port, const Q
     switch (m_server->serverError()) {
     case QAbstractSocket::AddressInUseError:
         return Error { ErrorCode::PortInUse,
-            u"port %1 (%2) is already in use; stop what is listening there or choose "
+            u"port %1 (%2) is already in use by another program; stop it or choose "
             "another port"_s.arg(port)
                     .arg(portKey) };
     case QAbstractSocket::SocketAccessError:
