@@ -9,77 +9,46 @@ namespace StudioProxy {
 
 namespace {
 
-QString where(const ConfigEntry &entry)
+// Where to tell the admin to make a change: the config file that set the variable, or
+// SET GLOBAL when it was set at runtime.
+QString whereToFix(const RuntimeVariables &variables, const QStringList &names)
 {
-    return u"%1 line %2"_s.arg(entry.file).arg(entry.line);
+    QStringList files;
+    for (const QString &name : names) {
+        const QString file = variables.sourceFile(name);
+        if (!file.isEmpty() && !files.contains(file))
+            files << file;
+    }
+    if (files.isEmpty())
+        return u"with SET GLOBAL"_s;
+    return u"in "_s + files.join(u" or "_s);
 }
 
-// A port variable; 0 means "off", as in the engine.
-Result<quint16> portValue(const ConfigEntry *entry)
-{
-    if (!entry)
-        return quint16(0);
-    bool ok = false;
-    const uint port = entry->value.toUInt(&ok);
-    if (!ok || port > 65535) {
-        return Error { ErrorCode::InvalidValue,
-            u"%1 in %2 is \"%3\"; expected a port number from 1 to 65535"_s.arg(
-                    entry->key, where(*entry), entry->value) };
-    }
-    return quint16(port);
-}
-
-class PathResolver
-{
-public:
-    explicit PathResolver(const ConfigFile &config)
-    {
-        if (const ConfigEntry *datadir = config.find(u"datadir"_s))
-            m_datadir = QFileInfo(relativeToFile(*datadir)).absoluteFilePath();
-    }
-
-    QString datadir() const { return m_datadir; }
-
-    // Relative paths resolve against the folder of the file that names them first, then
-    // against datadir, where the engine itself would look.
-    QString resolve(const ConfigEntry &entry) const
-    {
-        const QString first = relativeToFile(entry);
-        if (QFileInfo(entry.value).isAbsolute() || QFileInfo::exists(first) || m_datadir.isEmpty())
-            return first;
-        const QString second = QDir(m_datadir).absoluteFilePath(entry.value);
-        return QFileInfo::exists(second) ? second : first;
-    }
-
-private:
-    static QString relativeToFile(const ConfigEntry &entry)
-    {
-        return QDir::cleanPath(QFileInfo(entry.file).absoluteDir().absoluteFilePath(entry.value));
-    }
-
-    QString m_datadir;
-};
-
-Result<EngineEndpoint> engineEndpoint(const ConfigFile &config, const PathResolver &paths)
+Result<EngineEndpoint> engineEndpoint(const ConfigFile &config, const RuntimeVariables &variables)
 {
     EngineEndpoint engine;
     const ConfigEntry *socket = config.find(u"socket"_s);
     if (socket && !socket->value.isEmpty()) {
-        engine.socketPath = paths.resolve(*socket);
+        engine.socketPath = QDir::cleanPath(
+                QFileInfo(socket->file).absoluteDir().absoluteFilePath(socket->value));
         return engine;
     }
-    if (!paths.datadir().isEmpty()) {
-        engine.socketPath = QDir(paths.datadir()).absoluteFilePath(u"memsql.sock"_s);
+    if (!variables.datadir().isEmpty()) {
+        engine.socketPath = QDir(variables.datadir()).absoluteFilePath(u"memsql.sock"_s);
         return engine;
     }
 
     engine.kind = EngineEndpoint::Kind::Tcp;
     if (const ConfigEntry *port = config.find(u"port"_s)) {
-        const Result<quint16> value = portValue(port);
-        if (!value)
-            return value.error();
-        if (value.value() != 0)
-            engine.port = value.value();
+        bool ok = false;
+        const uint value = port->value.toUInt(&ok);
+        if (!ok || value > 65535) {
+            return Error { ErrorCode::InvalidValue,
+                u"port in %1 line %2 is \"%3\"; expected a port number from 1 to 65535"_s.arg(
+                        port->file, QString::number(port->line), port->value) };
+        }
+        if (value != 0)
+            engine.port = quint16(value);
     }
     return engine;
 }
@@ -93,77 +62,76 @@ QString EngineEndpoint::toString() const
     return u"tcp:%1:%2"_s.arg(host).arg(port);
 }
 
-Result<ProxySettings> proxySettingsFrom(const ConfigFile &config, const QString &logFolderOverride)
+Result<ProxySettings> applyVariables(const RuntimeVariables &variables, ProxySettings settings)
 {
-    const ConfigEntry *https = config.find(u"https_proxy_port"_s);
-    const ConfigEntry *http = config.find(u"http_proxy_port"_s);
-    const Result<quint16> httpsPort = portValue(https);
-    if (!httpsPort)
-        return httpsPort.error();
-    const Result<quint16> httpPort = portValue(http);
-    if (!httpPort)
-        return httpPort.error();
-
-    if (httpsPort.value() && httpPort.value()) {
+    const quint16 https = variables.port(u"https_proxy_port"_s);
+    const quint16 http = variables.port(u"http_proxy_port"_s);
+    if (https && http) {
         return Error { ErrorCode::PortConflict,
             u"both https_proxy_port (%1) and http_proxy_port (%2) are set; they are mutually "
-            "exclusive: remove one of them from %3"_s.arg(https->value,
-                    http->value,
-                    https->file == http->file ? https->file
-                                              : https->file + u" or "_s + http->file) };
+            "exclusive: remove one of them %3"_s.arg(QString::number(https),
+                    QString::number(http),
+                    whereToFix(variables, { u"https_proxy_port"_s, u"http_proxy_port"_s })) };
     }
-    if (!httpsPort.value() && !httpPort.value()) {
+    if (!https && !http) {
         return Error { ErrorCode::NoProxyPort,
             u"neither https_proxy_port nor http_proxy_port is set in %1; set one of them to "
-            "the port the proxy should serve"_s.arg(config.path()) };
+            "the port the proxy should serve"_s.arg(variables.configPath()) };
     }
 
-    ProxySettings settings;
-    settings.configPath = config.path();
-    const PathResolver paths(config);
-    if (httpsPort.value()) {
-        settings.protocol = ProxyProtocol::Tls;
-        settings.portKey = u"https_proxy_port"_s;
-        settings.port = httpsPort.value();
-    } else {
-        settings.portKey = u"http_proxy_port"_s;
-        settings.port = httpPort.value();
-    }
+    settings.configPath = variables.configPath();
+    settings.protocol = https ? ProxyProtocol::Tls : ProxyProtocol::Plain;
+    settings.portKey = https ? u"https_proxy_port"_s : u"http_proxy_port"_s;
+    settings.port = https ? https : http;
+    settings.sslCert.clear();
+    settings.sslKey.clear();
+    settings.sslCa.clear();
+    if (settings.protocol == ProxyProtocol::Plain)
+        return settings;
 
-    if (settings.protocol == ProxyProtocol::Tls) {
-        QStringList missing;
-        for (const QString &key : { u"ssl_cert"_s, u"ssl_key"_s }) {
-            const ConfigEntry *entry = config.find(key);
-            if (!entry || entry->value.isEmpty())
-                missing << key;
-            else
-                (key == u"ssl_cert" ? settings.sslCert : settings.sslKey) = paths.resolve(*entry);
-        }
-        if (!missing.isEmpty()) {
-            return Error { ErrorCode::SslSettingMissing,
-                u"https_proxy_port requires SSL, but %1 %2 not set in %3; set ssl_cert and "
-                "ssl_key, or use http_proxy_port instead"_s.arg(missing.join(u" and "_s),
-                        missing.size() > 1 ? u"are"_s : u"is"_s,
-                        https->file) };
-        }
-        const ConfigEntry *ca = config.find(u"ssl_ca"_s);
-        if (ca && !ca->value.isEmpty())
-            settings.sslCa = paths.resolve(*ca);
+    QStringList missing;
+    for (const QString &key : { u"ssl_cert"_s, u"ssl_key"_s }) {
+        if (!variables.isSet(key))
+            missing << key;
     }
+    if (!missing.isEmpty()) {
+        const QString file = variables.sourceFile(u"https_proxy_port"_s);
+        return Error { ErrorCode::SslSettingMissing,
+            u"https_proxy_port requires SSL, but %1 %2 not set%3; set ssl_cert and ssl_key, or "
+            "use http_proxy_port instead"_s.arg(missing.join(u" and "_s),
+                    missing.size() > 1 ? u"are"_s : u"is"_s,
+                    file.isEmpty() ? QString() : u" in "_s + file) };
+    }
+    settings.sslCert = variables.value(u"ssl_cert"_s);
+    settings.sslKey = variables.value(u"ssl_key"_s);
+    settings.sslCa = variables.value(u"ssl_ca"_s);
+    return settings;
+}
 
-    const Result<EngineEndpoint> engine = engineEndpoint(config, paths);
+Result<ProxySettings> proxySettingsFrom(const ConfigFile &config, const QString &logFolderOverride)
+{
+    const Result<RuntimeVariables> variables = RuntimeVariables::fromConfig(config);
+    if (!variables)
+        return variables.error();
+    Result<ProxySettings> settings = applyVariables(variables.value());
+    if (!settings)
+        return settings;
+
+    const Result<EngineEndpoint> engine = engineEndpoint(config, variables.value());
     if (!engine)
         return engine.error();
-    settings.engine = engine.value();
+    settings->engine = engine.value();
 
     const ConfigEntry *tracelogs = config.find(u"tracelogsdir"_s);
-    if (!logFolderOverride.isEmpty())
-        settings.logFolder = QFileInfo(logFolderOverride).absoluteFilePath();
-    else if (tracelogs && !tracelogs->value.isEmpty())
-        settings.logFolder = paths.resolve(*tracelogs);
-    else if (!paths.datadir().isEmpty())
-        settings.logFolder = QDir(paths.datadir()).absoluteFilePath(u"tracelogs"_s);
-    else {
+    const QString datadir = variables->datadir();
+    if (!logFolderOverride.isEmpty()) {
+        settings->logFolder = QFileInfo(logFolderOverride).absoluteFilePath();
+    } else if (tracelogs && !tracelogs->value.isEmpty()) {
+        settings->logFolder = QDir::cleanPath(
+                QFileInfo(tracelogs->file).absoluteDir().absoluteFilePath(tracelogs->value));
+    } else if (!datadir.isEmpty()) {
+        settings->logFolder = QDir(datadir).absoluteFilePath(u"tracelogs"_s);
+    } else {
         return Error { ErrorCode::LogUnwritable,
             u"no folder for websocket_proxy.log: set tracelogsdir or datadir in %1, or pass "
             "--log-dir"_s.arg(config.path()) };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/configfile.h"
+#include "config/runtimevariables.h"
 #include "util/result.h"
 
 #include <QHostAddress>
@@ -52,5 +53,10 @@ struct ProxySettings
 // logFolderOverride (from --log-dir) wins over tracelogsdir and datadir.
 Result<ProxySettings> proxySettingsFrom(
         const ConfigFile &config, const QString &logFolderOverride = QString());
+
+// The rules on the proxy's variables alone, as a start and every restart apply them: fills
+// in protocol, port and SSL files; leaves the engine and the log folder as they are in base.
+Result<ProxySettings> applyVariables(
+        const RuntimeVariables &variables, ProxySettings base = ProxySettings());
 
 } // namespace StudioProxy
