@@ -2,18 +2,19 @@
 
 #include "signalwatcher.h"
 
-#include "certs/tlsidentity.h"
 #include "config/configfile.h"
 #include "config/proxysettings.h"
+#include "config/runtimevariables.h"
+#include "control/controlserver.h"
+#include "control/controlsocket.h"
+#include "control/proxycontroller.h"
 #include "log/eventlog.h"
-#include "proxy/proxy.h"
 
 #include <QCoreApplication>
 #include <QTimer>
 
 #include <csignal>
 #include <cstdio>
-#include <optional>
 
 using namespace Qt::StringLiterals;
 using namespace StudioProxy;
@@ -34,57 +35,58 @@ constexpr int ShutdownGraceMs = 3000;
 
 } // namespace
 
-int runHeadless(const QString &configPath, const QString &logFolderOverride)
+int runHeadless(const HeadlessOptions &options)
 {
-    const Result<ConfigFile> config = ConfigFile::read(configPath);
+    const Result<ConfigFile> config = ConfigFile::read(options.configPath);
     if (!config)
         return fail(config.error());
-    const Result<ProxySettings> settings = proxySettingsFrom(config.value(), logFolderOverride);
+    const Result<ProxySettings> settings = proxySettingsFrom(config.value(), options.logFolder);
     if (!settings)
         return fail(settings.error());
+    const Result<RuntimeVariables> variables = RuntimeVariables::fromConfig(config.value());
+    if (!variables)
+        return fail(variables.error());
 
     EventLog log;
     if (const Result<void> opened = log.open(settings->logFolder); !opened)
         return fail(opened.error());
 
-    std::optional<TlsIdentity> tls;
-    if (settings->protocol == ProxyProtocol::Tls) {
-        Result<TlsIdentity> identity =
-                TlsIdentity::load(settings->sslCert, settings->sslKey, settings->sslCa);
-        if (!identity)
-            return fail(identity.error(), &log);
-        tls = std::move(identity.value());
-        for (const QString &warning : tls->warnings()) {
-            log.warning(warning);
-            std::fprintf(stderr, "studio-proxy: warning: %s\n", qUtf8Printable(warning));
-        }
-    }
+    ProxyController controller(config.value(), variables.value(), settings.value(), &log);
 
     // Installed before the proxy says it serves: a service manager may send SIGTERM as soon
     // as it reads that line, and the shutdown must be clean from then on.
-    Proxy proxy(&log);
     SignalWatcher signals_({ SIGTERM, SIGINT });
-    QObject::connect(&signals_, &SignalWatcher::received, &proxy, [&](int signalNumber) {
+    QObject::connect(&signals_, &SignalWatcher::received, &controller, [&](int signalNumber) {
         log.info(u"stopping on signal %1; closing %2 session(s)"_s.arg(signalNumber)
-                         .arg(proxy.sessionCount()));
-        proxy.stop();
+                         .arg(controller.status()->activeSessions));
+        controller.stop();
         QTimer::singleShot(ShutdownGraceMs, qApp, &QCoreApplication::quit);
     });
-    QObject::connect(&proxy, &Proxy::stopped, qApp, &QCoreApplication::quit);
+    QObject::connect(&controller, &ProxyController::stopped, qApp, &QCoreApplication::quit);
 
-    if (const Result<void> started = proxy.start(settings.value(), tls); !started)
+    // The control socket first: a second proxy for the same config must not start serving.
+    ControlServer control(&controller, &log);
+    const QString controlPath = options.controlSocket.isEmpty()
+            ? ControlSocket::defaultPath(config->path())
+            : options.controlSocket;
+    if (const Result<void> listening = control.listen(controlPath); !listening)
+        return fail(listening.error(), &log);
+
+    if (const Result<void> started = controller.start(); !started)
         return fail(started.error(), &log);
 
+    const Result<ProxyStatus> status = controller.status();
     const QString serving =
             u"listening on port %1 of all addresses (%2://localhost:%1/), "
             "relaying to %3"_s.arg(
-                    QString::number(proxy.port()), settings->scheme(), settings->engine.toString());
-    log.info(u"studio-proxy %1 started with %2"_s.arg(
-            QCoreApplication::applicationVersion(), settings->configPath));
+                    QString::number(status->port), settings->scheme(), settings->engine.toString());
+    log.info(u"studio-proxy %1 started with %2; control socket %3"_s.arg(
+            QCoreApplication::applicationVersion(), settings->configPath, controlPath));
     log.info(serving);
-    std::printf("studio-proxy: %s\nstudio-proxy: log: %s\n",
+    std::printf("studio-proxy: %s\nstudio-proxy: log: %s\nstudio-proxy: control: %s\n",
             qUtf8Printable(serving),
-            qUtf8Printable(log.filePath()));
+            qUtf8Printable(log.filePath()),
+            qUtf8Printable(controlPath));
     std::fflush(stdout);
 
     const int code = QCoreApplication::exec();

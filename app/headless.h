@@ -2,5 +2,12 @@
 
 #include <QString>
 
+struct HeadlessOptions
+{
+    QString configPath;
+    QString logFolder; // --log-dir; empty: the engine's log folder
+    QString controlSocket; // --control-socket; empty: derived from the config path
+};
+
 // Runs the proxy without a display until SIGTERM or SIGINT. Returns the process exit code.
-int runHeadless(const QString &configPath, const QString &logFolderOverride);
+int runHeadless(const HeadlessOptions &options);

@@ -1,3 +1,4 @@
+#include "ctl.h"
 #include "headless.h"
 
 #include <QCommandLineParser>
@@ -14,6 +15,10 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(u"studio-proxy"_s);
     QCoreApplication::setApplicationVersion(QStringLiteral(STUDIOPROXY_VERSION));
 
+    const QStringList arguments = QCoreApplication::arguments();
+    if (arguments.size() > 1 && arguments.at(1) == u"ctl")
+        return runCtl(arguments.mid(1));
+
     QCommandLineParser parser;
     parser.setApplicationDescription(
             u"WebSocket proxy between SingleStore Studio (or any MySQL driver over WebSocket) "
@@ -28,7 +33,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption logDir(u"log-dir"_s,
             u"Write websocket_proxy.log to DIR instead of the engine's log folder."_s,
             u"DIR"_s);
-    parser.addOptions({ headless, config, logDir });
+    const QCommandLineOption controlSocket(u"control-socket"_s,
+            u"Serve the control channel (studio-proxy ctl) on PATH instead of the default "
+            "derived from the config file."_s,
+            u"PATH"_s);
+    parser.addOptions({ headless, config, logDir, controlSocket });
     parser.process(app);
 
     if (!parser.positionalArguments().isEmpty()) {
@@ -47,5 +56,5 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "studio-proxy: --headless needs --config FILE\n");
         return 2;
     }
-    return runHeadless(parser.value(config), parser.value(logDir));
+    return runHeadless({ parser.value(config), parser.value(logDir), parser.value(controlSocket) });
 }

@@ -6,6 +6,11 @@
 #include <QSslSocket>
 #include <QTcpServer>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 
 namespace StudioProxy {
@@ -46,6 +51,14 @@ Listener::Listener(ProxyProtocol protocol, const QSslConfiguration &tls, QObject
             &QTcpServer::pendingConnectionAvailable,
             this,
             &Listener::takePendingConnections);
+    // QTcpServer pauses accepting after an error that is not temporary (EMFILE, ENFILE,
+    // ENOBUFS). The proxy never restarts itself: it reports and waits for an admin.
+    connect(m_server.get(), &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
+        const QString reason = u"accepting connections on port %1 failed: %2"_s.arg(
+                QString::number(port()), m_server->errorString());
+        m_server->close();
+        emit failed(reason);
+    });
 }
 
 Listener::~Listener() = default;
@@ -71,6 +84,24 @@ Result<void> Listener::listen(const QHostAddress &address, quint16 port, const Q
             u"cannot listen on port %1 (%2): %3"_s.arg(port).arg(
                     portKey, m_server->errorString()) };
     }
+}
+
+Result<void> Listener::takeOverSocketOf(const Listener &other)
+{
+    const int descriptor = ::fcntl(int(other.m_server->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (descriptor < 0 || !m_server->setSocketDescriptor(descriptor)) {
+        if (descriptor >= 0)
+            ::close(descriptor);
+        return Error { ErrorCode::ListenFailed,
+            u"cannot share the listening socket of port %1: %2"_s.arg(
+                    QString::number(other.port()), QString::fromLocal8Bit(std::strerror(errno))) };
+    }
+    return {};
+}
+
+QHostAddress Listener::address() const
+{
+    return m_server->serverAddress();
 }
 
 void Listener::close()

@@ -28,10 +28,18 @@ public:
 
     // portKey names the variable the port came from, for the error message.
     Result<void> listen(const QHostAddress &address, quint16 port, const QString &portKey);
+
+    // Serves the listening socket of another listener (a restart on the same port). Both
+    // share one kernel socket, so its queue of waiting connections survives when the other
+    // one closes: not a single connection attempt is refused during the swap.
+    Result<void> takeOverSocketOf(const Listener &other);
+
+    // Stops accepting. TLS handshakes already under way still complete and are handed on.
     void close();
 
     ProxyProtocol protocol() const { return m_protocol; }
 
+    QHostAddress address() const;
     quint16 port() const;
 
 signals:
@@ -40,6 +48,8 @@ signals:
     void connectionReady(QTcpSocket *socket);
     // A TLS handshake failed; reason is written for an admin.
     void handshakeFailed(const QString &peer, const QString &reason);
+    // Accepting failed (no descriptors left, say) and the listener has closed.
+    void failed(const QString &reason);
 
 private:
     void takePendingConnections();

@@ -37,15 +37,23 @@ Proxy::~Proxy()
     qDeleteAll(m_sessions);
 }
 
-Result<void> Proxy::start(const ProxySettings &settings, const std::optional<TlsIdentity> &tls)
+Result<std::unique_ptr<Listener>> Proxy::prepareListener(
+        const ProxySettings &settings, const std::optional<TlsIdentity> &tls) const
 {
     auto listener = std::make_unique<Listener>(
-            settings.protocol, tls ? tls->serverConfiguration() : QSslConfiguration(), this);
-    const Result<void> listening =
-            listener->listen(settings.bindAddress, settings.port, settings.portKey);
-    if (!listening)
-        return listening;
+            settings.protocol, tls ? tls->serverConfiguration() : QSslConfiguration());
+    const bool samePort = m_listener && m_listener->port() == settings.port
+            && m_listener->address() == settings.bindAddress;
+    const Result<void> ready = samePort
+            ? listener->takeOverSocketOf(*m_listener)
+            : listener->listen(settings.bindAddress, settings.port, settings.portKey);
+    if (!ready)
+        return ready.error();
+    return listener;
+}
 
+void Proxy::serve(std::unique_ptr<Listener> listener, const EngineEndpoint &engine)
+{
     connect(listener.get(), &Listener::connectionReady, this, &Proxy::beginHandshake);
     connect(listener.get(),
             &Listener::handshakeFailed,
@@ -53,10 +61,46 @@ Result<void> Proxy::start(const ProxySettings &settings, const std::optional<Tls
             [this](const QString &peer, const QString &reason) {
                 m_log->warning(u"TLS handshake with %1 failed: %2"_s.arg(peer, reason));
             });
-    m_engine = settings.engine;
-    m_listener = std::move(listener);
+    connect(listener.get(), &Listener::failed, this, [this](const QString &reason) {
+        closeListener();
+        emit listenerFailed(reason);
+    });
+    m_engine = engine;
+    std::swap(m_listener, listener);
     m_stopping = false;
-    return {};
+    if (listener)
+        retire(std::move(listener));
+}
+
+void Proxy::closeListener()
+{
+    if (m_listener)
+        retire(std::move(m_listener));
+}
+
+void Proxy::retire(std::unique_ptr<Listener> listener)
+{
+    listener->close();
+    // TLS handshakes under way on it still complete and reach beginHandshake().
+    Listener *retired = listener.release();
+    retired->setParent(this);
+    QTimer::singleShot(Listener::TlsHandshakeTimeoutMs + 1000, retired, &QObject::deleteLater);
+}
+
+qint64 Proxy::bytesToEngine() const
+{
+    qint64 total = m_endedBytesToEngine;
+    for (const Session *session : m_sessions)
+        total += session->bytesToEngine();
+    return total;
+}
+
+qint64 Proxy::bytesToClient() const
+{
+    qint64 total = m_endedBytesToClient;
+    for (const Session *session : m_sessions)
+        total += session->bytesToClient();
+    return total;
 }
 
 quint16 Proxy::port() const
@@ -67,7 +111,7 @@ quint16 Proxy::port() const
 void Proxy::stop()
 {
     m_stopping = true;
-    m_listener.reset();
+    closeListener();
     for (const Handshake &handshake : std::as_const(m_handshaking))
         handshake.socket->abort();
     const QList<Session *> sessions = m_sessions.values();
@@ -119,6 +163,8 @@ void Proxy::takeUpgradedConnections()
 void Proxy::onSessionFinished(Session *session)
 {
     m_sessions.remove(session->id());
+    m_endedBytesToEngine += session->bytesToEngine();
+    m_endedBytesToClient += session->bytesToClient();
     session->deleteLater();
     if (m_stopping && m_sessions.isEmpty())
         emit stopped();

@@ -20,8 +20,9 @@ class EventLog;
 class Listener;
 class Session;
 
-// The running proxy: a listener on the proxy port, the WebSocket handshake for each
-// connection it accepts, and a relay session per upgraded connection.
+// The running proxy: the listener on the proxy port, the WebSocket handshake for each
+// connection it accepts, and a relay session per upgraded connection. Sessions belong to
+// the proxy, not to the listener, so a restart can swap the listener under them.
 class Proxy final : public QObject
 {
     Q_OBJECT
@@ -32,8 +33,17 @@ public:
     explicit Proxy(EventLog *log, QObject *parent = nullptr);
     ~Proxy() override;
 
-    // Binds the port named by settings and starts serving. Nothing is listening on failure.
-    Result<void> start(const ProxySettings &settings, const std::optional<TlsIdentity> &tls);
+    // Binds the port settings name, or shares the current listener's socket when the port
+    // is the same, and readies TLS. Nothing that serves now is touched.
+    Result<std::unique_ptr<Listener>> prepareListener(
+            const ProxySettings &settings, const std::optional<TlsIdentity> &tls) const;
+
+    // Serves with listener from now on; the previous one stops accepting. Open sessions
+    // are not touched.
+    void serve(std::unique_ptr<Listener> listener, const EngineEndpoint &engine);
+
+    // Stops accepting; sessions carry on.
+    void closeListener();
 
     // Stops accepting, sends Close 1001 to every client and closes every engine socket;
     // stopped() follows once the last session has ended.
@@ -45,18 +55,20 @@ public:
 
     int sessionCount() const { return int(m_sessions.size()); }
 
+    quint64 totalSessions() const { return m_nextSessionId - 1; }
+
+    qint64 bytesToEngine() const;
+    qint64 bytesToClient() const;
+
 signals:
+    void listenerFailed(const QString &reason);
     void stopped();
 
 private:
     void beginHandshake(QTcpSocket *socket);
     void takeUpgradedConnections();
     void onSessionFinished(Session *session);
-
-    EventLog *m_log;
-    QWebSocketServer m_handshaker;
-    std::unique_ptr<Listener> m_listener;
-    EngineEndpoint m_engine;
+    void retire(std::unique_ptr<Listener> listener);
 
     struct Handshake
     {
@@ -64,9 +76,15 @@ private:
         QTimer *timeout = nullptr;
     };
 
+    EventLog *m_log;
+    QWebSocketServer m_handshaker;
+    std::unique_ptr<Listener> m_listener;
+    EngineEndpoint m_engine;
     QHash<QString, Handshake> m_handshaking; // by peer address and port
     QHash<quint64, Session *> m_sessions;
     quint64 m_nextSessionId = 1;
+    qint64 m_endedBytesToEngine = 0;
+    qint64 m_endedBytesToClient = 0;
     bool m_stopping = false;
 };
 

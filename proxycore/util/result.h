@@ -23,6 +23,10 @@ enum class ErrorCode {
     PortNotPermitted,
     ListenFailed,
     LogUnwritable,
+    ConfigUnwritable,
+    ControlUnavailable,
+    ControlRefused,
+    ControlFailed,
 };
 
 struct Error

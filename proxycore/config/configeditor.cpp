@@ -1,0 +1,259 @@
+#include "config/configeditor.h"
+
+#include "config/configfile.h"
+#include "config/runtimevariables.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QSaveFile>
+
+using namespace Qt::StringLiterals;
+
+namespace StudioProxy {
+
+namespace {
+
+// A file as lines that keep their own endings, so untouched lines are written back exactly.
+struct Lines
+{
+    QList<QByteArray> lines; // each with its "\n" or "\r\n", the last one possibly without
+    QByteArray newline = "\n";
+
+    static Result<Lines> read(const QString &path)
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            return Error { ErrorCode::ConfigUnreadable,
+                u"cannot read config file %1: %2"_s.arg(path, file.errorString()) };
+        }
+        Lines result;
+        const QByteArray content = file.readAll();
+        if (content.contains("\r\n"))
+            result.newline = "\r\n";
+        qsizetype start = 0;
+        while (start < content.size()) {
+            const qsizetype end = content.indexOf('\n', start);
+            const qsizetype next = end < 0 ? content.size() : end + 1;
+            result.lines.append(content.mid(start, next - start));
+            start = next;
+        }
+        return result;
+    }
+
+    QByteArray join() const { return lines.join(QByteArray()); }
+
+    void insert(qsizetype index, const QByteArray &text)
+    {
+        // The line before must end before a new one starts.
+        if (index > 0 && !lines.at(index - 1).endsWith('\n'))
+            lines[index - 1] += newline;
+        lines.insert(index, text + newline);
+    }
+};
+
+// key = value, keeping the indentation, the key as spelled, the spacing around '=' and a
+// trailing comment.
+QByteArray replaceValue(const QByteArray &line, const QString &value)
+{
+    QByteArray ending;
+    QByteArray body = line;
+    while (body.endsWith('\n') || body.endsWith('\r')) {
+        ending.prepend(body.back());
+        body.chop(1);
+    }
+    const QString text = QString::fromUtf8(body);
+    const qsizetype equals = text.indexOf(u'=');
+    const QString head = equals < 0 ? text.trimmed() + u" = "_s : text.left(equals + 1);
+
+    // Keep " # comment" after an unquoted value; a quoted value ends at its quote.
+    const QString rest = equals < 0 ? QString() : text.mid(equals + 1);
+    QString comment;
+    const QString trimmed = rest.trimmed();
+    if (!trimmed.startsWith(u'"') && !trimmed.startsWith(u'\'')) {
+        const qsizetype hash = rest.indexOf(u'#');
+        if (hash >= 0) {
+            qsizetype start = hash;
+            while (start > 0 && rest.at(start - 1).isSpace())
+                --start;
+            comment = rest.mid(start);
+        }
+    }
+    const QString spacing = equals < 0 || !rest.startsWith(u' ') ? QString() : u" "_s;
+    return (head + spacing + ConfigEditor::quoteValue(value) + comment).toUtf8() + ending;
+}
+
+QString groupOf(const QByteArray &line)
+{
+    const QString text = QString::fromUtf8(line).trimmed();
+    const qsizetype close = text.indexOf(u']');
+    if (!text.startsWith(u'[') || close < 0)
+        return {};
+    return text.mid(1, close - 1).trimmed().toLower();
+}
+
+bool isBlankOrComment(const QByteArray &line)
+{
+    const QByteArray text = line.trimmed();
+    return text.isEmpty() || text.startsWith('#') || text.startsWith(';');
+}
+
+// A new option goes after the last option of the last group the engine reads; in a file
+// without groups, after its last option; with only other groups, into a new [server].
+void insertNewOption(Lines &file, const QByteArray &option)
+{
+    qsizetype groupStart = -1; // header of the last group the engine reads; -1 before any
+    qsizetype groupEnd = file.lines.size();
+    bool sawGroup = false;
+    for (qsizetype i = 0; i < file.lines.size(); ++i) {
+        const QString group = groupOf(file.lines.at(i));
+        if (group.isNull())
+            continue;
+        if (groupStart >= 0 && groupEnd == file.lines.size() && i > groupStart)
+            groupEnd = i;
+        sawGroup = true;
+        if (ConfigFile::appliesToEngine(group)) {
+            groupStart = i;
+            groupEnd = file.lines.size();
+        }
+    }
+
+    if (sawGroup && groupStart < 0) {
+        qsizetype end = file.lines.size();
+        if (end > 0 && !file.lines.constLast().trimmed().isEmpty())
+            file.insert(end++, QByteArray());
+        file.insert(end, "[server]");
+        file.insert(end + 1, option);
+        return;
+    }
+    qsizetype at = groupEnd;
+    while (at > groupStart + 1 && isBlankOrComment(file.lines.at(at - 1)))
+        --at;
+    file.insert(at, option);
+}
+
+Result<void> writeWithBackup(const QString &path, const QByteArray &content, QString *backup)
+{
+    *backup = path + u".bak"_s;
+    QFile::remove(*backup);
+    if (!QFile::copy(path, *backup)) {
+        return Error { ErrorCode::ConfigUnwritable,
+            u"cannot save the backup %1; the config file was not changed"_s.arg(*backup) };
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        return Error { ErrorCode::ConfigUnwritable,
+            u"cannot write %1: %2"_s.arg(path, file.errorString()) };
+    }
+    file.write(content);
+    if (!file.commit()) {
+        return Error { ErrorCode::ConfigUnwritable,
+            u"cannot write %1: %2"_s.arg(path, file.errorString()) };
+    }
+    return {};
+}
+
+Result<void> validate(const QString &key, const std::optional<QString> &value)
+{
+    static const QRegularExpression name(u"^[a-z0-9_]+$"_s);
+    if (!name.match(key).hasMatch()) {
+        return Error { ErrorCode::InvalidValue,
+            u"\"%1\" is not an option name (lowercase letters, digits and '_')"_s.arg(key) };
+    }
+    if (!value)
+        return {};
+    if (value->contains(u'\n') || value->contains(u'\r')) {
+        return Error { ErrorCode::InvalidValue, u"a config value cannot span lines"_s };
+    }
+    const RuntimeVariables::Definition *definition = RuntimeVariables::definition(key);
+    if (definition && definition->kind == RuntimeVariables::Kind::Port) {
+        bool ok = false;
+        const uint port = value->toUInt(&ok);
+        if (!ok || port > 65535) {
+            return Error { ErrorCode::InvalidValue,
+                u"%1 must be a port number from 0 to 65535, not \"%2\""_s.arg(key, *value) };
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+QString ConfigEditor::quoteValue(const QString &value)
+{
+    static const QRegularExpression plain(u"^[^\\s#'\"\\\\]*$"_s);
+    if (plain.match(value).hasMatch())
+        return value;
+    QString quoted = value;
+    quoted.replace(u"\\"_s, u"\\\\"_s).replace(u"\""_s, u"\\\""_s);
+    quoted.replace(u"\t"_s, u"\\t"_s);
+    return u'"' + quoted + u'"';
+}
+
+Result<ConfigUpdate> ConfigEditor::update(
+        const QString &configPath, const QString &rawKey, const std::optional<QString> &value)
+{
+    const QString key = rawKey.trimmed().toLower().replace(u'-', u'_');
+    if (const Result<void> valid = validate(key, value); !valid)
+        return valid.error();
+    const Result<ConfigFile> config = ConfigFile::read(configPath);
+    if (!config)
+        return config.error();
+
+    // Every entry for key that the engine applies, file by file.
+    QMap<QString, QList<int>> occurrences;
+    for (const ConfigEntry &entry : config->entries()) {
+        if (entry.key == key && ConfigFile::appliesToEngine(entry.section))
+            occurrences[entry.file].append(entry.line);
+    }
+    const ConfigEntry *inForce = config->find(key);
+
+    ConfigUpdate update;
+    QString target = inForce ? inForce->file : config->path();
+    Result<Lines> lines = Lines::read(target);
+    if (!lines)
+        return lines.error();
+
+    if (!value) {
+        if (occurrences.isEmpty()) {
+            return Error { ErrorCode::InvalidValue,
+                u"%1 is not set in %2; nothing to remove"_s.arg(key, config->path()) };
+        }
+        // Earlier entries would take over if only the last were removed: remove them all.
+        // Each file that holds one is replaced atomically on its own.
+        for (auto it = occurrences.cbegin(); it != occurrences.cend(); ++it) {
+            Result<Lines> fileLines = Lines::read(it.key());
+            if (!fileLines)
+                return fileLines.error();
+            const QList<int> numbers = it.value();
+            for (auto line = numbers.crbegin(); line != numbers.crend(); ++line)
+                fileLines->lines.removeAt(*line - 1);
+            if (const Result<void> written =
+                            writeWithBackup(it.key(), fileLines->join(), &update.backup);
+                    !written) {
+                return written.error();
+            }
+            update.file = it.key();
+        }
+        update.change = u"removed %1"_s.arg(key);
+        return update;
+    }
+
+    if (inForce) {
+        QByteArray &line = lines->lines[inForce->line - 1];
+        line = replaceValue(line, *value);
+        update.change = QString::fromUtf8(line).trimmed();
+    } else {
+        const QByteArray text = (key + u" = "_s + quoteValue(*value)).toUtf8();
+        insertNewOption(lines.value(), text);
+        update.change = QString::fromUtf8(text);
+    }
+    if (const Result<void> written = writeWithBackup(target, lines->join(), &update.backup);
+            !written) {
+        return written.error();
+    }
+    update.file = target;
+    return update;
+}
+
+} // namespace StudioProxy

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "control/controller.h"
+#include "util/result.h"
+
+#include <optional>
+
+namespace StudioProxy {
+
+// Changes one option in the engine's config file and leaves everything else byte for byte
+// as it was: comments, order, blank lines, unknown options and groups, line endings. The
+// file is replaced atomically (written beside it, then renamed) after its previous content
+// is saved as <file>.bak.
+class ConfigEditor
+{
+public:
+    // Sets key to value, or removes it when value is empty (nullopt). An option already in
+    // force is changed where it stands, in whichever file (an !include) holds it; a new one
+    // goes at the end of the last group the engine reads, or of the file without groups.
+    static Result<ConfigUpdate> update(
+            const QString &configPath, const QString &key, const std::optional<QString> &value);
+
+    // The value as it must be written for the option-file reader to read it back unchanged.
+    static QString quoteValue(const QString &value);
+};
+
+} // namespace StudioProxy

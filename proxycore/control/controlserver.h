@@ -1,0 +1,47 @@
+#pragma once
+
+#include "util/result.h"
+
+#include <QJsonObject>
+#include <QLocalServer>
+#include <QObject>
+
+class QLocalSocket;
+
+namespace StudioProxy {
+
+class Controller;
+class EventLog;
+
+// The local control channel: a Unix socket (mode 0600) that accepts only root and the
+// proxy's own user, checked from the peer's credentials (it stands in for the engine's
+// SUPER privilege). One JSON object per line each way; see ControlClient for the requests.
+class ControlServer final : public QObject
+{
+    Q_OBJECT
+public:
+    // A request line longer than this is refused: nothing legitimate comes near it.
+    static constexpr qint64 MaxRequestBytes = 64 * 1024;
+
+    ControlServer(Controller *controller, EventLog *log, QObject *parent = nullptr);
+    ~ControlServer() override;
+
+    // Refuses when another proxy answers on path; removes a stale socket file otherwise.
+    Result<void> listen(const QString &path);
+
+    QString path() const { return m_path; }
+
+    // Answers one request; the transport is separate so that it can be tested alone.
+    QJsonObject handle(const QJsonObject &request);
+
+private:
+    void accept();
+    void readRequests(QLocalSocket *socket);
+
+    Controller *m_controller;
+    EventLog *m_log;
+    QLocalServer m_server;
+    QString m_path;
+};
+
+} // namespace StudioProxy
