@@ -39,7 +39,7 @@ QString table(const StatementResult &result)
     QString rule = u"+"_s;
     for (const qsizetype width : widths)
         rule += QString(width + 2, u'-') + u'+';
-    const auto line = [&](const QStringList &cells) {
+    const auto line = [&](const QStringList &cells) -> QString {
         QString text = u"|"_s;
         for (qsizetype i = 0; i < widths.size(); ++i)
             text += u' ' + cells.value(i).leftJustified(widths.at(i)) + u" |"_s;

@@ -134,7 +134,9 @@ Result<ProxyStatus> ProxyController::status()
     status.state = m_state;
     if (m_state == ProxyStatus::State::Running) {
         status.protocol = m_serving.protocol;
-        status.address = m_serving.bindAddress.toString();
+        status.address = m_serving.bindAddress == QHostAddress(QHostAddress::Any)
+                ? u"*"_s // every address, IPv4 and IPv6
+                : m_serving.bindAddress.toString();
         status.port = m_proxy.port();
         status.certificateFingerprint = m_fingerprint;
         status.since = m_since;
@@ -164,8 +166,9 @@ Result<QStringList> ProxyController::set(const QString &name, const QString &val
     const Result<void> stored = m_variables.set(name, value);
     if (!stored)
         return stored.error();
-    m_log->info(u"runtime variable %1 set to \"%2\"; RESTART PROXY applies it"_s.arg(
-            name, m_variables.value(name)));
+    const QString now = m_variables.isSet(name) ? u"\"%1\""_s.arg(m_variables.value(name))
+                                                : u"unset (0 for a port)"_s;
+    m_log->info(u"runtime variable %1 set to %2; RESTART PROXY applies it"_s.arg(name, now));
 
     QStringList warnings;
     for (const Conflict &conflict : conflicts()) {

@@ -129,10 +129,10 @@ QString ProxyStatus::toText() const
 {
     QString text = u"state:        %1\n"_s.arg(stateName(state));
     if (state == State::Running) {
-        text += u"serving:      %1://%2 port %3\n"_s.arg(
+        text += u"serving:      %1 on port %2 of %3\n"_s.arg(
                 protocol == ProxyProtocol::Tls ? u"wss"_s : u"ws"_s,
-                address,
-                QString::number(port));
+                QString::number(port),
+                address == u"*" ? u"all addresses"_s : address);
         if (!certificateFingerprint.isEmpty())
             text += u"certificate:  SHA-256 %1\n"_s.arg(certificateFingerprint);
         text += u"since:        %1\n"_s.arg(since.toString(Qt::ISODate));
