@@ -19,6 +19,11 @@ Result<void> ControlClient::connectToProxy()
 {
     m_socket.connectToServer(m_path);
     if (!m_socket.waitForConnected(m_timeoutMs)) {
+        if (m_socket.error() == QLocalSocket::SocketAccessError) {
+            return Error { ErrorCode::ControlRefused,
+                u"permission denied on %1: only root and the proxy's own user may control "
+                "it"_s.arg(m_path) };
+        }
         return Error { ErrorCode::ControlUnavailable,
             u"no studio-proxy answers on %1: %2"_s.arg(m_path, m_socket.errorString()) };
     }

@@ -11,8 +11,13 @@
 #include <QJsonDocument>
 #include <QLocalSocket>
 
+#include <QSocketNotifier>
+
+#include <cerrno>
+#include <cstring>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -45,13 +50,18 @@ ControlServer::ControlServer(Controller *controller, EventLog *log, QObject *par
     , m_controller(controller)
     , m_log(log)
 {
-    connect(&m_server, &QLocalServer::newConnection, this, &ControlServer::accept);
+    m_retry.setSingleShot(true);
+    m_retry.setInterval(RetryAcceptMs);
+    connect(&m_retry, &QTimer::timeout, this, [this] {
+        m_notifier->setEnabled(true);
+        accept();
+    });
 }
 
 ControlServer::~ControlServer()
 {
-    if (m_server.isListening()) {
-        m_server.close();
+    if (m_listener >= 0) {
+        ::close(m_listener);
         QFile::remove(m_path);
     }
 }
@@ -71,25 +81,55 @@ Result<void> ControlServer::listen(const QString &path)
                 u"another studio-proxy already answers on the control socket %1; stop it or "
                 "pass --control-socket"_s.arg(path) };
         }
-        QLocalServer::removeServer(path); // left behind by a proxy that was killed
+        QFile::remove(path); // left behind by a proxy that was killed
     }
 
+    const QByteArray name = QFile::encodeName(path);
+    sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    if (size_t(name.size()) >= sizeof address.sun_path) {
+        return Error { ErrorCode::ControlUnavailable,
+            u"the control socket path %1 is too long for a Unix socket"_s.arg(path) };
+    }
+    std::memcpy(address.sun_path, name.constData(), size_t(name.size()));
+
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     // Created 0600 from the start: no window in which another user could connect.
     const mode_t previous = ::umask(0177);
-    const bool listening = m_server.listen(path);
+    const bool bound = listener >= 0
+            && ::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address) == 0
+            && ::listen(listener, 16) == 0;
+    const int error = errno;
     ::umask(previous);
-    if (!listening) {
+    if (!bound) {
+        if (listener >= 0)
+            ::close(listener);
         return Error { ErrorCode::ControlUnavailable,
-            u"cannot listen on the control socket %1: %2"_s.arg(path, m_server.errorString()) };
+            u"cannot listen on the control socket %1: %2"_s.arg(
+                    path, QString::fromLocal8Bit(std::strerror(error))) };
     }
-    ::chmod(QFile::encodeName(path).constData(), 0600);
+
+    m_listener = listener;
     m_path = path;
+    m_notifier = new QSocketNotifier(listener, QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, &ControlServer::accept);
     return {};
 }
 
 void ControlServer::accept()
 {
-    while (QLocalSocket *socket = m_server.nextPendingConnection()) {
+    for (;;) {
+        const int descriptor = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (descriptor < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                // The client waits in the backlog until a descriptor is free again.
+                m_notifier->setEnabled(false);
+                m_retry.start();
+            }
+            return;
+        }
+        auto *socket = new QLocalSocket(this);
+        socket->setSocketDescriptor(descriptor);
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
         const std::optional<uid_t> uid = peerUid(socket);
         if (!uid || (*uid != 0 && *uid != ::geteuid())) {

@@ -3,10 +3,11 @@
 #include "util/result.h"
 
 #include <QJsonObject>
-#include <QLocalServer>
 #include <QObject>
+#include <QTimer>
 
 class QLocalSocket;
+class QSocketNotifier;
 
 namespace StudioProxy {
 
@@ -22,6 +23,8 @@ class ControlServer final : public QObject
 public:
     // A request line longer than this is refused: nothing legitimate comes near it.
     static constexpr qint64 MaxRequestBytes = 64 * 1024;
+    // How soon to try accepting again after running out of descriptors.
+    static constexpr int RetryAcceptMs = 100;
 
     ControlServer(Controller *controller, EventLog *log, QObject *parent = nullptr);
     ~ControlServer() override;
@@ -40,7 +43,11 @@ private:
 
     Controller *m_controller;
     EventLog *m_log;
-    QLocalServer m_server;
+    // A listening socket of our own rather than QLocalServer, which closes for good on the
+    // first failed accept(); out of descriptors, this one pauses and tries again.
+    int m_listener = -1;
+    QSocketNotifier *m_notifier = nullptr;
+    QTimer m_retry;
     QString m_path;
 };
 

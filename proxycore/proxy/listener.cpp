@@ -54,8 +54,10 @@ Listener::Listener(ProxyProtocol protocol, const QSslConfiguration &tls, QObject
     // QTcpServer pauses accepting after an error that is not temporary (EMFILE, ENFILE,
     // ENOBUFS). The proxy never restarts itself: it reports and waits for an admin.
     connect(m_server.get(), &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError) {
-        const QString reason = u"accepting connections on port %1 failed: %2"_s.arg(
+        QString reason = u"accepting connections on port %1 failed: %2"_s.arg(
                 QString::number(port()), m_server->errorString());
+        if (m_server->serverError() == QAbstractSocket::SocketResourceError)
+            reason += u" (no file descriptors left? check the limit on open files)"_s;
         m_server->close();
         emit failed(reason);
     });

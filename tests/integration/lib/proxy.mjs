@@ -31,11 +31,14 @@ export function runProxy(args, { timeoutMs = 10000 } = {}) {
   });
 }
 
-// Writes memsql.cnf into dir from the given variables and starts the proxy on it.
-// Resolves once the proxy says it is listening.
-export async function startProxy(dir, variables, { extraArgs = [] } = {}) {
-  const config = path.join(dir, 'memsql.cnf');
-  writeFileSync(config, Object.entries(variables).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+// Writes memsql.cnf into dir from the given variables (or configText verbatim) and starts
+// the proxy on it, its control socket in dir. Resolves once the proxy says it is listening.
+export async function startProxy(dir, variables, { extraArgs = [], configText, name = 'memsql' } = {}) {
+  const config = path.join(dir, `${name}.cnf`);
+  const controlSocket = path.join(dir, `${name}.ctl.sock`);
+  writeFileSync(config, configText
+    ?? Object.entries(variables).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  extraArgs = ['--control-socket', controlSocket, ...extraArgs];
   const child = spawn(PROXY_BIN, ['--headless', '--config', config, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -57,7 +60,15 @@ export async function startProxy(dir, variables, { extraArgs = [] } = {}) {
   return {
     child,
     config,
+    controlSocket,
     logFile,
+    // Runs `studio-proxy ctl --socket <this proxy's socket> ...args`.
+    ctl: (...args) => runProxy(['ctl', '--socket', controlSocket, ...args]),
+    async status() {
+      const { code, stdout, stderr } = await runProxy(['ctl', '--socket', controlSocket, 'status', '--json']);
+      if (code !== 0) throw new Error(`ctl status failed: ${stderr}`);
+      return JSON.parse(stdout);
+    },
     output: () => ({ stdout, stderr }),
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     async stop() {
