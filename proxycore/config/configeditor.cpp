@@ -66,18 +66,25 @@ QByteArray replaceValue(const QByteArray &line, const QString &value)
     const qsizetype equals = text.indexOf(u'=');
     const QString head = equals < 0 ? text.trimmed() + u" = "_s : text.left(equals + 1);
 
-    // Keep " # comment" after an unquoted value; a quoted value ends at its quote.
+    // Keep a trailing " # comment": it starts at the first '#' after the value, which for a
+    // quoted value means after its closing quote (escapes skipped).
     const QString rest = equals < 0 ? QString() : text.mid(equals + 1);
-    QString comment;
+    qsizetype from = 0;
     const QString trimmed = rest.trimmed();
-    if (!trimmed.startsWith(u'"') && !trimmed.startsWith(u'\'')) {
-        const qsizetype hash = rest.indexOf(u'#');
-        if (hash >= 0) {
-            qsizetype start = hash;
-            while (start > 0 && rest.at(start - 1).isSpace())
-                --start;
-            comment = rest.mid(start);
-        }
+    if (trimmed.startsWith(u'"') || trimmed.startsWith(u'\'')) {
+        const qsizetype open = rest.indexOf(trimmed.front());
+        from = open + 1;
+        while (from < rest.size() && rest.at(from) != trimmed.front())
+            from += rest.at(from) == u'\\' ? 2 : 1;
+        ++from;
+    }
+    QString comment;
+    const qsizetype hash = rest.indexOf(u'#', std::min(from, rest.size()));
+    if (hash >= 0) {
+        qsizetype start = hash;
+        while (start > from && rest.at(start - 1).isSpace())
+            --start;
+        comment = rest.mid(start);
     }
     const QString spacing = equals < 0 || !rest.startsWith(u' ') ? QString() : u" "_s;
     return (head + spacing + ConfigEditor::quoteValue(value) + comment).toUtf8() + ending;
@@ -181,8 +188,10 @@ Result<void> validate(const QString &key, const std::optional<QString> &value)
 
 QString ConfigEditor::quoteValue(const QString &value)
 {
-    static const QRegularExpression plain(u"^[^\\s#'\"\\\\]*$"_s);
-    if (plain.match(value).hasMatch())
+    const bool plain = std::none_of(value.cbegin(), value.cend(), [](QChar c) {
+        return c.isSpace() || c == u'#' || c == u'\'' || c == u'"' || c == u'\\';
+    });
+    if (plain)
         return value;
     QString quoted = value;
     quoted.replace(u"\\"_s, u"\\\\"_s).replace(u"\""_s, u"\\\""_s);

@@ -11,8 +11,14 @@ namespace {
 
 std::optional<quint16> parsePort(const QString &text)
 {
+    const QString digits = text.trimmed();
+    if (digits.isEmpty() || !std::all_of(digits.cbegin(), digits.cend(), [](QChar c) {
+            return c >= u'0' && c <= u'9';
+        })) {
+        return std::nullopt;
+    }
     bool ok = false;
-    const uint port = text.trimmed().toUInt(&ok);
+    const uint port = digits.toUInt(&ok);
     if (!ok || port > 65535)
         return std::nullopt;
     return quint16(port);
@@ -81,7 +87,7 @@ Result<void> RuntimeVariables::set(const QString &name, const QString &value)
         return Error { ErrorCode::InvalidValue, u"unknown variable \"%1\""_s.arg(name) };
 
     QString stored = value.trimmed();
-    if (variable->kind == Kind::Port) {
+    if (variable->kind == Kind::Port && !stored.isEmpty()) {
         const std::optional<quint16> port = parsePort(stored);
         if (!port) {
             return Error { ErrorCode::InvalidValue,

@@ -35,12 +35,16 @@ std::optional<QString> parseLiteral(const QString &text)
     return std::nullopt;
 }
 
-// SQL LIKE: % is any run of characters, _ any one; case-insensitive as for variable names.
+// SQL LIKE: % is any run of characters, _ any one, \ makes the next one literal;
+// case-insensitive as for variable names.
 QRegularExpression likePattern(const QString &pattern)
 {
     QString regex = u"^"_s;
-    for (const QChar c : pattern) {
-        if (c == u'%')
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        const QChar c = pattern.at(i);
+        if (c == u'\\' && i + 1 < pattern.size())
+            regex += QRegularExpression::escape(QString(pattern.at(++i)));
+        else if (c == u'%')
             regex += u".*"_s;
         else if (c == u'_')
             regex += u'.';
@@ -143,7 +147,7 @@ StatementResult runOne(Controller &controller, const QString &statement)
             Re::CaseInsensitiveOption | Re::DotMatchesEverythingOption);
     static const Re restartRe(u"^RESTART\\s+PROXY$"_s, Re::CaseInsensitiveOption);
     static const Re showVariablesRe(
-            u"^SHOW\\s+(?:GLOBAL\\s+)?VARIABLES(?:\\s+LIKE\\s+'((?:[^']|'')*)')?$"_s,
+            u"^SHOW\\s+(?:GLOBAL\\s+)?VARIABLES(?:\\s+LIKE\\s+('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"))?$"_s,
             Re::CaseInsensitiveOption);
     static const Re showStatusRe(u"^SHOW\\s+PROXY\\s+STATUS$"_s, Re::CaseInsensitiveOption);
 
@@ -171,9 +175,9 @@ StatementResult runOne(Controller &controller, const QString &statement)
         return result;
     }
     if (const auto match = showVariablesRe.match(statement); match.hasMatch()) {
-        QString pattern = match.captured(1);
-        pattern.replace(u"''"_s, u"'"_s);
-        return showVariables(controller, statement, match.hasCaptured(1) ? pattern : QString());
+        const std::optional<QString> pattern =
+                match.hasCaptured(1) ? parseLiteral(match.captured(1)) : QString();
+        return showVariables(controller, statement, pattern.value_or(QString()));
     }
     if (showStatusRe.match(statement).hasMatch())
         return showProxyStatus(controller, statement);

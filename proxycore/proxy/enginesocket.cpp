@@ -9,6 +9,27 @@ using namespace Qt::StringLiterals;
 
 namespace StudioProxy {
 
+namespace {
+
+// Qt's own texts for these ("Invalid name") do not tell an admin what to check.
+QString describe(const QLocalSocket *socket)
+{
+    switch (socket->error()) {
+    case QLocalSocket::ServerNotFoundError:
+        return u"no such socket (is the engine running, and is socket set right?)"_s;
+    case QLocalSocket::ConnectionRefusedError:
+        return u"connection refused (the engine is not accepting connections)"_s;
+    case QLocalSocket::SocketAccessError:
+        return u"permission denied (the proxy's user cannot open the engine's socket)"_s;
+    case QLocalSocket::SocketResourceError:
+        return u"out of resources (too many open files?)"_s;
+    default:
+        return socket->errorString();
+    }
+}
+
+} // namespace
+
 EngineSocket::EngineSocket(const EngineEndpoint &endpoint, QObject *parent)
     : QObject(parent)
     , m_endpoint(endpoint)
@@ -24,7 +45,7 @@ EngineSocket::EngineSocket(const EngineEndpoint &endpoint, QObject *parent)
                 [this](QLocalSocket::LocalSocketError e) {
                     // The peer closing is reported as an error too; disconnected() covers it.
                     if (e != QLocalSocket::PeerClosedError)
-                        onError(m_local->errorString());
+                        onError(describe(m_local));
                 });
     } else {
         m_tcp = new QTcpSocket(this);
@@ -39,6 +60,8 @@ EngineSocket::EngineSocket(const EngineEndpoint &endpoint, QObject *parent)
     connect(m_device, &QIODevice::readyRead, this, &EngineSocket::readyRead);
     connect(m_device, &QIODevice::bytesWritten, this, &EngineSocket::bytesWritten);
 
+    m_closeTimer.setSingleShot(true);
+    connect(&m_closeTimer, &QTimer::timeout, this, &EngineSocket::abort);
     m_connectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
         onError(u"no answer within %1 ms"_s.arg(m_connectTimer.interval()));
@@ -79,6 +102,7 @@ void EngineSocket::close()
         abort();
         return;
     }
+    m_closeTimer.start(CloseTimeoutMs);
     if (m_local)
         m_local->disconnectFromServer();
     else
@@ -88,6 +112,7 @@ void EngineSocket::close()
 void EngineSocket::abort()
 {
     m_connectTimer.stop();
+    m_closeTimer.stop();
     if (m_local)
         m_local->abort();
     else
@@ -111,6 +136,7 @@ void EngineSocket::onDisconnected()
         return;
     m_done = true;
     m_connectTimer.stop();
+    m_closeTimer.stop();
     emit closed();
 }
 

@@ -17,6 +17,8 @@ class EngineSocket final : public QObject
 {
     Q_OBJECT
 public:
+    static constexpr int CloseTimeoutMs = 5000;
+
     explicit EngineSocket(const EngineEndpoint &endpoint, QObject *parent = nullptr);
 
     void connectToEngine(int timeoutMs);
@@ -30,7 +32,8 @@ public:
     // Bounds how much the socket reads ahead of the session; 0 means no bound.
     void setReadBufferSize(qint64 size);
 
-    // Sends what is still queued, then closes; closed() follows.
+    // Sends what is still queued, then closes; closed() follows. An engine that does not
+    // take the rest within CloseTimeoutMs is cut off.
     void close();
     void abort();
 
@@ -53,6 +56,7 @@ private:
     QTcpSocket *m_tcp = nullptr;
     QIODevice *m_device = nullptr;
     QTimer m_connectTimer;
+    QTimer m_closeTimer;
     bool m_connected = false;
     bool m_done = false;
 };

@@ -46,6 +46,11 @@ Session::Session(quint64 id,
     m_age.start();
     m_client->setParent(this);
     m_engine->setReadBufferSize(EngineReadAhead);
+    // Qt's defaults (about 2 GiB) let one client hold the proxy's memory hostage; a MySQL
+    // packet is at most 16 MiB plus its header, and drivers send one packet per message.
+    // TODO(#4): make these runtime variables, and stop Qt from assembling whole messages.
+    m_client->setMaxAllowedIncomingFrameSize(MaxIncomingFrameSize);
+    m_client->setMaxAllowedIncomingMessageSize(MaxIncomingFrameSize);
 
     connect(m_client, &QWebSocket::binaryFrameReceived, this, [this](const QByteArray &frame) {
         relayClientFrame(frame);
@@ -114,9 +119,13 @@ void Session::onEngineConnected()
 
 void Session::relayEngineBytes()
 {
-    if (m_clientDone || m_sentCloseCode)
-        return;
     QIODevice *engine = m_engine->device();
+    if (m_clientDone || m_sentCloseCode) {
+        // Nobody will read these any more. Dropping them keeps the engine writing, and so
+        // reading what we still owe it, instead of both sides waiting on each other.
+        engine->skip(engine->bytesAvailable());
+        return;
+    }
     // Stop at the high-water mark; the client's bytesWritten() brings us back. Meanwhile the
     // engine socket's bounded read buffer fills and the kernel pushes back on the engine.
     while (m_client->bytesToWrite() < ClientHighWater) {

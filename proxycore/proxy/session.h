@@ -29,6 +29,7 @@ public:
     // How far the engine socket may read ahead of the client.
     static constexpr qint64 EngineReadAhead = 256 * 1024;
     static constexpr int EngineConnectTimeoutMs = 10000;
+    static constexpr quint64 MaxIncomingFrameSize = 64 * 1024 * 1024;
     // A client that neither answers our Close nor drops TCP is cut after this.
     static constexpr int CloseTimeoutMs = 5000;
 

@@ -134,6 +134,33 @@ for (const scheme of ['ws', 'wss']) {
         { what: 'the vanished client in the log' });
     });
 
+    it('closes the engine socket soon after the client leaves, even if the engine stops reading', async () => {
+      greeting = (socket) => socket.pause(); // reads nothing, ever
+      const ws = open();
+      await opened(ws);
+      const record = await waitFor(() => engine.connections.at(-1)?.socket.readyState === 'open'
+        && engine.connections.at(-1), { what: 'the engine connection' });
+      for (let i = 0; i < 20; ++i) ws.send(randomBytes(1024 * 1024));
+      const received = receiveAll(ws);
+      ws.close(1000);
+      await received;
+      await waitFor(() => /closed: code 1000 \(client closed the connection\); client to engine 20971520 B/
+        .test(proxy.log()), { what: 'the close in the log', timeoutMs: 8000 });
+      // A paused socket sees no end until it reads again: the proxy has hung up by now.
+      record.socket.resume();
+      await record.closedPromise;
+    });
+
+    it('answers a frame header declaring 1 GiB with Close 1009 at once', async () => {
+      const ws = open();
+      await opened(ws);
+      const received = receiveAll(ws);
+      // FIN + binary, masked, 64-bit length 2^30, mask key; then no payload at all.
+      ws._socket.write(Buffer.from([0x82, 0xff, 0, 0, 0, 0, 0x40, 0, 0, 0, 1, 2, 3, 4]));
+      const result = await received;
+      assert.equal(result.code, 1009);
+    });
+
     it('sends Close 1001 to connected clients when the proxy stops', async () => {
       const ws = open();
       const received = receiveAll(ws);
@@ -159,7 +186,7 @@ describe('an engine that cannot be reached', () => {
     assert.equal(result.code, 1011);
     assert.equal(result.reason, 'engine unavailable');
     const log = await waitFor(() => /closed: code 1011/.test(proxy.log()) && proxy.log());
-    assert.match(log, new RegExp(`cannot connect to the engine at unix:${missing}: .+`));
+    assert.match(log, new RegExp(`cannot connect to the engine at unix:${missing}: no such socket`));
     await proxy.stop();
   });
 });
