@@ -29,8 +29,8 @@ install_packages() {
     if [ ${#missing[@]} -gt 0 ]; then
         say "Installing ${missing[*]}"
         as_root apt-get update -qq
-        # policy-rc.d keeps the packaged MariaDB service from starting: the project runs its
-        # own engines in folders of its own.
+        # On a machine with systemd, the mariadb-server package starts Debian's own MariaDB
+        # service. The project does not use it: it runs its engines in folders of its own.
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             "${missing[@]}"
     fi

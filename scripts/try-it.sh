@@ -26,6 +26,9 @@ install_node_packages
 build
 
 mkdir -p "$ENGINE_DIR" "$CERTS" "$STATE/tracelogs"
+# One run at a time: two would share the engine's data folder and the config file.
+exec 9>"$STATE/try-it.lock"
+flock -n 9 || { echo "another try-it.sh is running with $STATE; stop it first" >&2; exit 1; }
 AS_ROOT=()
 [ "$(id -u)" -eq 0 ] && AS_ROOT=(--user=root) # mariadbd refuses to run as root otherwise
 
@@ -92,6 +95,10 @@ cat <<TRY
   Try it from another terminal (engine user root, no password):
 
     node $REPO_ROOT/scripts/query.mjs --ca $CERTS/ca.pem wss://localhost:$PORT/ 'SELECT VERSION()'
+
+  Change it at runtime, as with the engine's own proxy:
+
+    $BUILD_DIR/app/studio-proxy ctl --config $STATE/memsql.cnf status
 
   Log: $STATE/tracelogs/websocket_proxy.log
   For a browser, trust $CERTS/ca.pem (see README.md). Ctrl-C stops the proxy and the engine.
