@@ -133,19 +133,32 @@ void ControlServer::accept()
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
         const std::optional<uid_t> uid = peerUid(socket);
         if (!uid || (*uid != 0 && *uid != ::geteuid())) {
-            const QString who = uid ? QString::number(*uid) : u"unknown"_s;
-            m_log->warning(u"control socket: refused a client running as uid %1; only root "
-                           "and the proxy's own user may control it"_s.arg(who));
-            reply(socket,
-                    ControlProtocol::errorResponse({ ErrorCode::ControlRefused,
-                            u"permission denied: only root and uid %1 may control this proxy"_s.arg(
-                                    ::geteuid()) }));
-            socket->disconnectFromServer();
+            refuse(socket, uid ? QString::number(*uid) : u"unknown"_s);
             continue;
         }
         connect(socket, &QLocalSocket::readyRead, this, [this, socket] { readRequests(socket); });
         readRequests(socket);
     }
+}
+
+// The refusal answers the client's first request, so that it reads why instead of finding
+// the connection closed; a client that sends nothing is dropped after a while.
+void ControlServer::refuse(QLocalSocket *socket, const QString &uid)
+{
+    m_log->warning(u"control socket: refused a client running as uid %1; only root and the "
+                   "proxy's own user may control it"_s.arg(uid));
+    const auto answer = [socket] {
+        if (!socket->canReadLine())
+            return;
+        reply(socket,
+                ControlProtocol::errorResponse({ ErrorCode::ControlRefused,
+                        u"permission denied: only root and uid %1 may control this proxy"_s.arg(
+                                ::geteuid()) }));
+        socket->disconnectFromServer();
+    };
+    connect(socket, &QLocalSocket::readyRead, this, answer);
+    QTimer::singleShot(RefusedClientTimeoutMs, socket, &QLocalSocket::abort);
+    answer();
 }
 
 void ControlServer::readRequests(QLocalSocket *socket)

@@ -25,6 +25,7 @@ public:
     static constexpr qint64 MaxRequestBytes = 64 * 1024;
     // How soon to try accepting again after running out of descriptors.
     static constexpr int RetryAcceptMs = 100;
+    static constexpr int RefusedClientTimeoutMs = 5000;
 
     ControlServer(Controller *controller, EventLog *log, QObject *parent = nullptr);
     ~ControlServer() override;
@@ -40,6 +41,7 @@ public:
 private:
     void accept();
     void readRequests(QLocalSocket *socket);
+    void refuse(QLocalSocket *socket, const QString &uid);
 
     Controller *m_controller;
     EventLog *m_log;
