@@ -1,3 +1,5 @@
+#include "testsupport/testsupport.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -49,22 +51,14 @@ private:
     QString logText() const;
     void prepare(QProcess &process, const QStringList &arguments) const;
     Run run(const QStringList &arguments) const;
-    bool openssl(const QString &commandLine);
 
     QString m_binary;
     QTemporaryDir m_certs;
-    QString m_lastError;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QTcpServer> m_busy; // holds a port, for "port already in use"
     quint16 m_freePort = 0;
     quint16 m_otherFreePort = 0;
 };
-
-static quint16 freePort()
-{
-    QTcpServer server;
-    return server.listen(QHostAddress::Any, 0) ? server.serverPort() : 0;
-}
 
 // Placeholders in configs, arguments and expected mentions: {dir} is this test's folder,
 // {certs} the certificates' folder, {config} the config file, {port} and {port2} free ports
@@ -82,11 +76,9 @@ QString tst_Startup::expand(QString text) const
 
 QString tst_Startup::writeConfig(const QString &name, const QByteArray &text) const
 {
-    QFile file(m_dir->filePath(name));
-    const QByteArray expanded = expand(QString::fromUtf8(text)).toUtf8();
-    if (!file.open(QIODevice::WriteOnly) || file.write(expanded) != expanded.size())
-        qFatal("cannot write %s", qPrintable(file.fileName()));
-    return file.fileName();
+    const QString file = m_dir->filePath(name);
+    TestSupport::writeFile(file, expand(QString::fromUtf8(text)).toUtf8());
+    return file;
 }
 
 // The proxy's own log, empty when it was never written.
@@ -132,21 +124,6 @@ tst_Startup::Run tst_Startup::run(const QStringList &arguments) const
     return result;
 }
 
-bool tst_Startup::openssl(const QString &commandLine)
-{
-    QProcess process;
-    process.setWorkingDirectory(m_certs.path());
-    process.setStandardInputFile(QProcess::nullDevice());
-    process.start(u"openssl"_s, QProcess::splitCommand(commandLine));
-    if (process.waitForFinished(60000) && process.exitStatus() == QProcess::NormalExit
-            && process.exitCode() == 0) {
-        return true;
-    }
-    m_lastError = u"openssl %1 failed: %2"_s.arg(
-            commandLine, QString::fromLocal8Bit(process.readAllStandardError()));
-    return false;
-}
-
 void tst_Startup::initTestCase()
 {
     m_binary = qEnvironmentVariable("STUDIO_PROXY_BIN");
@@ -159,18 +136,18 @@ void tst_Startup::initTestCase()
 
     // A self-signed certificate for localhost with its key, a key of another pair and the
     // certificate's key with a passphrase.
-    QFile config(m_certs.filePath(u"openssl.cnf"_s));
-    QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write("[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = localhost\n");
-    config.close();
+    TestSupport::writeFile(m_certs.filePath(u"openssl.cnf"_s),
+            "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = localhost\n");
     const QString commands[] = {
         u"req -config openssl.cnf -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
         "-days 30 -keyout key.pem -out cert.pem"_s,
         u"genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.key"_s,
         u"pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out passphrase.key -passout pass:x"_s,
     };
-    for (const QString &command : commands)
-        QVERIFY2(openssl(command), qPrintable(m_lastError));
+    for (const QString &command : commands) {
+        const QString error = TestSupport::runOpenssl(m_certs.path(), command);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
 }
 
 void tst_Startup::init()
@@ -180,8 +157,8 @@ void tst_Startup::init()
 
     m_busy = std::make_unique<QTcpServer>();
     QVERIFY2(m_busy->listen(QHostAddress::Any, 0), qPrintable(m_busy->errorString()));
-    m_freePort = freePort();
-    m_otherFreePort = freePort();
+    m_freePort = TestSupport::freePort();
+    m_otherFreePort = TestSupport::freePort();
     QVERIFY(m_freePort && m_otherFreePort && m_freePort != m_otherFreePort);
 }
 

@@ -1,7 +1,7 @@
 #include "certs/tlsidentity.h"
+#include "testsupport/testsupport.h"
 
 #include <QFile>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QSslServer>
 #include <QSslSocket>
@@ -51,7 +51,6 @@ private:
     bool concatenate(const QString &target, const QStringList &parts);
 
     QTemporaryDir m_dir;
-    QString m_openssl;
     QString m_lastError;
 };
 
@@ -88,22 +87,11 @@ unique_subject = no
 commonName = supplied
 )";
 
-// Runs one openssl command line, quoted as in a shell, in the test folder with stdin closed:
-// a prompt fails instead of waiting.
+// Runs one openssl command line in the test folder; m_lastError says why when it fails.
 bool tst_TlsIdentity::openssl(const QString &commandLine, QByteArray *output)
 {
-    QProcess process;
-    process.setWorkingDirectory(m_dir.path());
-    process.setStandardInputFile(QProcess::nullDevice());
-    process.start(m_openssl, QProcess::splitCommand(commandLine));
-    const bool finished = process.waitForFinished(60000);
-    const QByteArray errors = process.readAllStandardError();
-    if (output)
-        *output = process.readAllStandardOutput();
-    if (finished && process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0)
-        return true;
-    m_lastError = u"openssl %1 failed: %2"_s.arg(commandLine, QString::fromLocal8Bit(errors));
-    return false;
+    m_lastError = TestSupport::runOpenssl(m_dir.path(), commandLine, output);
+    return m_lastError.isEmpty();
 }
 
 bool tst_TlsIdentity::concatenate(const QString &target, const QStringList &parts)
@@ -167,23 +155,16 @@ void tst_TlsIdentity::initTestCase()
     QVERIFY2(m_dir.isValid(), qPrintable(m_dir.errorString()));
     if (!QSslSocket::supportsSsl())
         QSKIP("Qt has no TLS backend here; TlsIdentity::load reports TlsUnavailable");
-    m_openssl = QStandardPaths::findExecutable(u"openssl"_s);
-    if (m_openssl.isEmpty())
+    if (QStandardPaths::findExecutable(u"openssl"_s).isEmpty())
         QSKIP("the openssl command line is needed to make the test certificates");
 
     QByteArray version;
     QVERIFY2(openssl(u"version"_s, &version), qPrintable(m_lastError));
     qInfo("certificates made by %s", version.trimmed().constData());
 
-    QFile config(file(u"openssl.cnf"_s));
-    QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write(OpenSslConfig);
-    config.close();
+    TestSupport::writeFile(file(u"openssl.cnf"_s), OpenSslConfig);
     QVERIFY2(concatenate(u"index.txt"_s, {}), qPrintable(m_lastError));
-    QFile serial(file(u"serial.txt"_s));
-    QVERIFY(serial.open(QIODevice::WriteOnly));
-    serial.write("10\n");
-    serial.close();
+    TestSupport::writeFile(file(u"serial.txt"_s), "10\n");
 
     const QStringList commands = {
         // A root CA and an intermediate CA.

@@ -1,5 +1,6 @@
 #include "config/configeditor.h"
 #include "config/configfile.h"
+#include "testsupport/testsupport.h"
 
 #include <QDir>
 #include <QFile>
@@ -132,11 +133,7 @@ static QByteArray replacingLine(
 QString tst_ConfigEditor::write(const QString &relative, const QByteArray &bytes) const
 {
     const QString file = path(relative);
-    if (!QDir().mkpath(QFileInfo(file).absolutePath()))
-        qFatal("cannot create the folder of %s", qPrintable(file));
-    QFile out(file);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(bytes) != bytes.size())
-        qFatal("cannot write %s", qPrintable(file));
+    TestSupport::writeFile(file, bytes);
     return file;
 }
 

@@ -1,4 +1,5 @@
 #include "config/configfile.h"
+#include "testsupport/testsupport.h"
 
 #include <QDir>
 #include <QFile>
@@ -54,11 +55,7 @@ private:
 QString tst_ConfigFile::write(const QString &relative, const QByteArray &text) const
 {
     const QString file = path(relative);
-    if (!QDir().mkpath(QFileInfo(file).absolutePath()))
-        qFatal("cannot create the folder of %s", qPrintable(file));
-    QFile out(file);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text) != text.size())
-        qFatal("cannot write %s", qPrintable(file));
+    TestSupport::writeFile(file, text);
     return file;
 }
 

@@ -1,7 +1,6 @@
 #include "config/proxysettings.h"
+#include "testsupport/testsupport.h"
 
-#include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -62,14 +61,7 @@ QString tst_ProxySettings::expand(QString text) const
 QString tst_ProxySettings::write(const QString &relative, const QByteArray &text) const
 {
     const QString file = path(relative);
-    if (!QDir().mkpath(QFileInfo(file).absolutePath()))
-        qFatal("cannot create the folder of %s", qPrintable(file));
-    QFile out(file);
-    const QByteArray expanded = expand(QString::fromUtf8(text)).toUtf8();
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)
-            || out.write(expanded) != expanded.size()) {
-        qFatal("cannot write %s", qPrintable(file));
-    }
+    TestSupport::writeFile(file, expand(QString::fromUtf8(text)).toUtf8());
     return file;
 }
 

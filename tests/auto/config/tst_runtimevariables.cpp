@@ -1,10 +1,8 @@
 #include "config/configfile.h"
 #include "config/proxysettings.h"
 #include "config/runtimevariables.h"
+#include "testsupport/testsupport.h"
 
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -63,14 +61,7 @@ QString tst_RuntimeVariables::expand(QString text) const
 QString tst_RuntimeVariables::write(const QString &relative, const QByteArray &text) const
 {
     const QString file = path(relative);
-    if (!QDir().mkpath(QFileInfo(file).absolutePath()))
-        qFatal("cannot create the folder of %s", qPrintable(file));
-    QFile out(file);
-    const QByteArray expanded = expand(QString::fromUtf8(text)).toUtf8();
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)
-            || out.write(expanded) != expanded.size()) {
-        qFatal("cannot write %s", qPrintable(file));
-    }
+    TestSupport::writeFile(file, expand(QString::fromUtf8(text)).toUtf8());
     return file;
 }
 

@@ -5,15 +5,13 @@
 #include "control/controlserver.h"
 #include "control/proxycontroller.h"
 #include "log/eventlog.h"
+#include "testsupport/testsupport.h"
 
 #include <QDeadlineTimer>
-#include <QDir>
 #include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalSocket>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QSslSocket>
 #include <QStandardPaths>
@@ -74,18 +72,15 @@ private slots:
 private:
     QString path(const QString &relative) const { return m_dir->filePath(relative); }
 
-    static quint16 freePort();
     static bool accepts(quint16 port);
     static bool refuses(quint16 port);
     static QString messageOf(const Result<QString> &result);
-    bool openssl(const QString &commandLine);
     Result<void> createController(quint16 httpPort);
     QJsonObject roundTrip(ControlServer &server, const QJsonObject &request) const;
     static QJsonObject askOverSocket(const QString &socketPath, const QJsonObject &request);
 
     QTemporaryDir m_certs;
     bool m_haveCerts = false;
-    QString m_lastError;
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<EventLog> m_log;
@@ -94,15 +89,6 @@ private:
     quint16 m_port = 0; // what the controller starts on
     quint16 m_otherPort = 0; // free too, for the restarts
 };
-
-// A port nothing listens on right now: the kernel's choice, released again.
-quint16 tst_ProxyController::freePort()
-{
-    QTcpServer server;
-    if (!server.listen(QHostAddress::Any, 0))
-        return 0;
-    return server.serverPort();
-}
 
 // Whether a TCP connection to port on this host completes (the kernel accepts it into the
 // listen queue; nothing needs to be sent).
@@ -130,22 +116,6 @@ QString tst_ProxyController::messageOf(const Result<QString> &result)
     return result ? result.value() : result.error().message;
 }
 
-bool tst_ProxyController::openssl(const QString &commandLine)
-{
-    QProcess process;
-    process.setWorkingDirectory(m_certs.path());
-    process.setStandardInputFile(QProcess::nullDevice());
-    process.start(
-            QStandardPaths::findExecutable(u"openssl"_s), QProcess::splitCommand(commandLine));
-    if (process.waitForFinished(60000) && process.exitStatus() == QProcess::NormalExit
-            && process.exitCode() == 0) {
-        return true;
-    }
-    m_lastError = u"openssl %1 failed: %2"_s.arg(
-            commandLine, QString::fromLocal8Bit(process.readAllStandardError()));
-    return false;
-}
-
 void tst_ProxyController::initTestCase()
 {
     QVERIFY2(m_certs.isValid(), qPrintable(m_certs.errorString()));
@@ -153,17 +123,17 @@ void tst_ProxyController::initTestCase()
         return; // httpsKeyMismatch skips, saying why
 
     // A self-signed certificate for localhost with its key, and the key of another pair.
-    QFile config(m_certs.filePath(u"openssl.cnf"_s));
-    QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write("[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = localhost\n");
-    config.close();
+    TestSupport::writeFile(m_certs.filePath(u"openssl.cnf"_s),
+            "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = localhost\n");
     const QString commands[] = {
         u"req -config openssl.cnf -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
         "-days 365 -keyout key.pem -out cert.pem"_s,
         u"genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.key"_s,
     };
-    for (const QString &command : commands)
-        QVERIFY2(openssl(command), qPrintable(m_lastError));
+    for (const QString &command : commands) {
+        const QString error = TestSupport::runOpenssl(m_certs.path(), command);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
     m_haveCerts = true;
 }
 
@@ -175,8 +145,8 @@ void tst_ProxyController::init()
     const Result<void> opened = m_log->open(path(u"log"_s));
     QVERIFY2(opened, qPrintable(opened.ok() ? QString() : opened.error().message));
 
-    m_port = freePort();
-    m_otherPort = freePort();
+    m_port = TestSupport::freePort();
+    m_otherPort = TestSupport::freePort();
     QVERIFY(m_port && m_otherPort && m_port != m_otherPort);
 }
 
@@ -192,14 +162,10 @@ void tst_ProxyController::cleanup()
 Result<void> tst_ProxyController::createController(quint16 httpPort)
 {
     m_configPath = path(u"etc/my.cnf"_s);
-    QDir().mkpath(QFileInfo(m_configPath).absolutePath());
-    QFile file(m_configPath);
-    if (!file.open(QIODevice::WriteOnly))
-        return Error { ErrorCode::ConfigUnwritable, m_configPath };
-    file.write(u"# test config\n[mysqld]\nsocket = %1\nhttp_proxy_port = %2\n"_s
-                       .arg(path(u"engine.sock"_s), QString::number(httpPort))
-                       .toUtf8());
-    file.close();
+    TestSupport::writeFile(m_configPath,
+            u"# test config\n[mysqld]\nsocket = %1\nhttp_proxy_port = %2\n"_s
+                    .arg(path(u"engine.sock"_s), QString::number(httpPort))
+                    .toUtf8());
 
     const Result<ConfigFile> config = ConfigFile::read(m_configPath);
     if (!config)
