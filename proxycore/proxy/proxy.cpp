@@ -1,5 +1,6 @@
 #include "proxy/proxy.h"
 
+#include "http/admission.h"
 #include "log/eventlog.h"
 #include "log/logging.h"
 #include "proxy/listener.h"
@@ -14,6 +15,14 @@ using namespace Qt::StringLiterals;
 namespace StudioProxy {
 
 namespace {
+
+QString describePeer(const QTcpSocket *socket)
+{
+    bool isV4 = false;
+    const QHostAddress v4(socket->peerAddress().toIPv4Address(&isV4));
+    const QString host = isV4 ? v4.toString() : u"[%1]"_s.arg(socket->peerAddress().toString());
+    return u"%1:%2"_s.arg(host).arg(socket->peerPort());
+}
 
 QString peerKey(const QHostAddress &address, quint16 port)
 {
@@ -123,22 +132,57 @@ void Proxy::stop()
 
 void Proxy::beginHandshake(QTcpSocket *socket)
 {
-    // QWebSocketServer deletes the socket when it disconnects; until then it is ours.
     socket->setParent(this);
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
 
-    // handleConnection() applies no handshake timeout of its own.
+    // One deadline for the whole request head and WebSocket handshake: handleConnection()
+    // applies no timeout of its own.
     auto *timer = new QTimer(socket);
     timer->setSingleShot(true);
     connect(timer, &QTimer::timeout, socket, [socket] { socket->abort(); });
-    connect(socket, &QTcpSocket::disconnected, this, [this, key, socket] {
-        if (m_handshaking.value(key).socket == socket)
-            m_handshaking.remove(key);
-    });
     timer->start(HandshakeTimeoutMs);
     m_handshaking.insert(key, { socket, timer });
 
-    m_handshaker.handleConnection(socket);
+    // Until the head is read the socket is ours to delete; after handleConnection() the
+    // WebSocket server deletes it when it disconnects.
+    struct HeadReader
+    {
+        QMetaObject::Connection readyRead;
+        bool handedOver = false;
+    };
+
+    auto reader = std::make_shared<HeadReader>();
+    connect(socket, &QTcpSocket::disconnected, this, [this, key, socket, reader] {
+        if (m_handshaking.value(key).socket == socket)
+            m_handshaking.remove(key);
+        if (!reader->handedOver)
+            socket->deleteLater();
+    });
+
+    // The head is only peeked at: the WebSocket server reads it again for the handshake.
+    const auto inspect = [this, socket, reader] {
+        const HeadParse parsed = parseRequestHead(socket->peek(AdmissionLimits::MaxHeadBytes),
+                AdmissionLimits::MaxHeadBytes,
+                AdmissionLimits::MaxHeadLines);
+        if (parsed.status == HeadStatus::Incomplete)
+            return;
+        disconnect(reader->readyRead);
+        const Admission admission = parsed.status == HeadStatus::Complete
+                ? admit(parsed.head, m_limits, sessionCount())
+                : refuseHead(parsed.status);
+        if (admission.upgrade) {
+            reader->handedOver = true;
+            m_handshaker.handleConnection(socket);
+            return;
+        }
+        if (!admission.logLine.isEmpty())
+            m_log->info(u"request from %1: %2"_s.arg(describePeer(socket), admission.logLine));
+        socket->write(admission.response);
+        socket->disconnectFromHost();
+    };
+    reader->readyRead = connect(socket, &QTcpSocket::readyRead, this, inspect);
+    if (socket->bytesAvailable() > 0)
+        inspect();
 }
 
 void Proxy::takeUpgradedConnections()

@@ -2,6 +2,7 @@
 
 #include "certs/tlsidentity.h"
 #include "config/proxysettings.h"
+#include "http/admission.h"
 #include "util/result.h"
 
 #include <QHash>
@@ -80,6 +81,7 @@ private:
     QWebSocketServer m_handshaker;
     std::unique_ptr<Listener> m_listener;
     EngineEndpoint m_engine;
+    AdmissionLimits m_limits;
     QHash<QString, Handshake> m_handshaking; // by peer address and port
     QHash<quint64, Session *> m_sessions;
     quint64 m_nextSessionId = 1;
