@@ -86,6 +86,18 @@ Result<ProxySettings> applyVariables(const RuntimeVariables &variables, ProxySet
     settings.sslCert.clear();
     settings.sslKey.clear();
     settings.sslCa.clear();
+
+    const auto seconds = [&](const QString &name) {
+        return int(variables.integer(name) * 1000);
+    };
+    settings.maxSessions = int(variables.integer(u"proxy_max_sessions"_s));
+    settings.allowedOrigins = variables.list(u"proxy_allowed_origins"_s);
+    settings.handshakeTimeoutMs = seconds(u"proxy_handshake_timeout"_s);
+    settings.limits.maxFrameSize = quint64(variables.integer(u"proxy_max_frame_size"_s));
+    settings.limits.engineConnectTimeoutMs = seconds(u"proxy_engine_connect_timeout"_s);
+    settings.limits.idleTimeoutMs = seconds(u"proxy_idle_timeout"_s);
+    settings.limits.pingIntervalMs = seconds(u"proxy_ping_interval"_s);
+    settings.limits.pongTimeoutMs = seconds(u"proxy_pong_timeout"_s);
     if (settings.protocol == ProxyProtocol::Plain)
         return settings;
 

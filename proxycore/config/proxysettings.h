@@ -6,6 +6,7 @@
 
 #include <QHostAddress>
 #include <QString>
+#include <QStringList>
 
 namespace StudioProxy {
 
@@ -27,6 +28,16 @@ struct EngineEndpoint
     QString toString() const;
 };
 
+// What each session may do and how long it may take, from the proxy_* variables.
+struct SessionLimits
+{
+    quint64 maxFrameSize = 64 * 1024 * 1024;
+    int engineConnectTimeoutMs = 10000;
+    int idleTimeoutMs = 0; // 0: no idle timeout
+    int pingIntervalMs = 30000; // 0: no pings
+    int pongTimeoutMs = 60000;
+};
+
 // What the proxy serves, where, and with which files, as the startup rules derive it from
 // the engine's config file.
 struct ProxySettings
@@ -41,6 +52,11 @@ struct ProxySettings
     QString sslCa;
     EngineEndpoint engine;
     QString logFolder;
+
+    int maxSessions = 10000;
+    QStringList allowedOrigins;
+    int handshakeTimeoutMs = 10000;
+    SessionLimits limits;
 
     QString scheme() const
     {

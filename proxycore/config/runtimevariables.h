@@ -6,6 +6,9 @@
 #include <QList>
 #include <QMap>
 #include <QString>
+#include <QStringList>
+
+#include <optional>
 
 namespace StudioProxy {
 
@@ -15,13 +18,21 @@ namespace StudioProxy {
 class RuntimeVariables
 {
 public:
-    enum class Kind { Port, Path };
+    enum class Kind {
+        Port, // 0 to 65535; 0 (or empty) is "off"
+        Path, // a file; relative paths resolve as in the config file
+        Integer, // between minimum and maximum
+        List, // comma-separated words
+    };
 
     struct Definition
     {
         QString name;
         Kind kind;
         QString description;
+        QString defaultValue = QString();
+        qint64 minimum = 0;
+        qint64 maximum = 0;
     };
 
     static const QList<Definition> &definitions();
@@ -35,9 +46,14 @@ public:
     // value, or 0 for a port, unsets the variable.
     Result<void> set(const QString &name, const QString &value);
 
-    QString value(const QString &name) const { return m_slots.value(name).value; }
+    // The value in force: the one set, else the default (empty for ports and paths).
+    QString value(const QString &name) const;
 
     quint16 port(const QString &name) const { return quint16(value(name).toUInt()); }
+
+    qint64 integer(const QString &name) const { return value(name).toLongLong(); }
+
+    QStringList list(const QString &name) const;
 
     bool isSet(const QString &name) const;
 
@@ -60,6 +76,11 @@ private:
     };
 
     QString resolvePath(const QString &path, const QString &againstFolder) const;
+    // The value as stored, or an error message; empty means unset.
+    std::optional<QString> normalise(const Definition &definition,
+            const QString &text,
+            const QString &folder,
+            QString *problem) const;
 
     QMap<QString, Slot> m_slots;
     QString m_configPath;

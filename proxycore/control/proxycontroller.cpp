@@ -240,7 +240,7 @@ Result<QString> ProxyController::apply()
 
     const bool wasRunning = m_state == ProxyStatus::State::Running;
     const QString before = describeServing(m_serving);
-    m_proxy.serve(std::move(listener.value()), settings->engine);
+    m_proxy.serve(std::move(listener.value()), settings.value());
     m_serving = settings.value();
     m_fingerprint = tls ? tls->fingerprint() : QString();
     m_since = QDateTime::currentDateTimeUtc();

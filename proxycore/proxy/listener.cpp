@@ -105,10 +105,14 @@ quint16 boundPort(int descriptor)
 
 } // namespace
 
-Listener::Listener(ProxyProtocol protocol, const QSslConfiguration &tls, QObject *parent)
+Listener::Listener(ProxyProtocol protocol,
+        const QSslConfiguration &tls,
+        int handshakeTimeoutMs,
+        QObject *parent)
     : QObject(parent)
     , m_protocol(protocol)
     , m_tls(tls)
+    , m_handshakeTimeoutMs(handshakeTimeoutMs)
 {
     m_retry.setSingleShot(true);
     m_retry.setInterval(AcceptRetryMs);
@@ -244,11 +248,11 @@ void Listener::startTls(QSslSocket *socket, const QString &peer)
     timeout->setSingleShot(true);
     connect(timeout, &QTimer::timeout, socket, [this, socket, peer] {
         emit handshakeFailed(
-                peer, u"no TLS handshake within %1 s"_s.arg(TlsHandshakeTimeoutMs / 1000));
+                peer, u"no TLS handshake within %1 s"_s.arg(m_handshakeTimeoutMs / 1000));
         socket->abort();
         socket->deleteLater();
     });
-    timeout->start(TlsHandshakeTimeoutMs);
+    timeout->start(m_handshakeTimeoutMs);
 
     connect(socket, &QSslSocket::encrypted, this, [this, socket, timeout] {
         delete timeout;

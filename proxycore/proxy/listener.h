@@ -26,8 +26,6 @@ class Listener final : public QObject
 {
     Q_OBJECT
 public:
-    // TLS handshakes that take longer are dropped (slow or stuck clients hold descriptors).
-    static constexpr int TlsHandshakeTimeoutMs = 10000;
     // Out of descriptors (or kernel memory), accepting pauses this long, then tries again;
     // waiting clients stay in the kernel's queue meanwhile.
     static constexpr int AcceptRetryMs = 100;
@@ -36,7 +34,12 @@ public:
     static constexpr int AcceptFailureAfterMs = 5000;
     static constexpr int Backlog = 511;
 
-    Listener(ProxyProtocol protocol, const QSslConfiguration &tls, QObject *parent = nullptr);
+    // TLS handshakes that take longer than handshakeTimeoutMs are dropped: slow or stuck
+    // clients would hold descriptors.
+    Listener(ProxyProtocol protocol,
+            const QSslConfiguration &tls,
+            int handshakeTimeoutMs,
+            QObject *parent = nullptr);
     ~Listener() override;
 
     // portKey names the variable the port came from, for the error message.
@@ -58,6 +61,8 @@ public:
 
     quint16 port() const { return m_port; }
 
+    int handshakeTimeoutMs() const { return m_handshakeTimeoutMs; }
+
 signals:
     // A connection ready for the WebSocket handshake, plain or already encrypted. The
     // receiver takes ownership.
@@ -74,6 +79,7 @@ private:
 
     ProxyProtocol m_protocol;
     QSslConfiguration m_tls;
+    int m_handshakeTimeoutMs;
     int m_descriptor = -1;
     QHostAddress m_address;
     quint16 m_port = 0;

@@ -49,8 +49,9 @@ Proxy::~Proxy()
 Result<std::unique_ptr<Listener>> Proxy::prepareListener(
         const ProxySettings &settings, const std::optional<TlsIdentity> &tls) const
 {
-    auto listener = std::make_unique<Listener>(
-            settings.protocol, tls ? tls->serverConfiguration() : QSslConfiguration());
+    auto listener = std::make_unique<Listener>(settings.protocol,
+            tls ? tls->serverConfiguration() : QSslConfiguration(),
+            settings.handshakeTimeoutMs);
     const bool samePort = m_listener && m_listener->port() == settings.port
             && m_listener->address() == settings.bindAddress;
     const Result<void> ready = samePort
@@ -61,7 +62,7 @@ Result<std::unique_ptr<Listener>> Proxy::prepareListener(
     return listener;
 }
 
-void Proxy::serve(std::unique_ptr<Listener> listener, const EngineEndpoint &engine)
+void Proxy::serve(std::unique_ptr<Listener> listener, const ProxySettings &settings)
 {
     connect(listener.get(), &Listener::connectionReady, this, &Proxy::beginHandshake);
     connect(listener.get(),
@@ -74,7 +75,11 @@ void Proxy::serve(std::unique_ptr<Listener> listener, const EngineEndpoint &engi
         closeListener();
         emit listenerFailed(reason);
     });
-    m_engine = engine;
+    m_engine = settings.engine;
+    m_limits.maxSessions = settings.maxSessions;
+    m_limits.allowedOrigins = settings.allowedOrigins;
+    m_sessionLimits = settings.limits;
+    m_handshakeTimeoutMs = settings.handshakeTimeoutMs;
     std::swap(m_listener, listener);
     m_stopping = false;
     if (listener)
@@ -93,7 +98,7 @@ void Proxy::retire(std::unique_ptr<Listener> listener)
     // TLS handshakes under way on it still complete and reach beginHandshake().
     Listener *retired = listener.release();
     retired->setParent(this);
-    QTimer::singleShot(Listener::TlsHandshakeTimeoutMs + 1000, retired, &QObject::deleteLater);
+    QTimer::singleShot(retired->handshakeTimeoutMs() + 1000, retired, &QObject::deleteLater);
 }
 
 qint64 Proxy::bytesToEngine() const
@@ -140,7 +145,7 @@ void Proxy::beginHandshake(QTcpSocket *socket)
     auto *timer = new QTimer(socket);
     timer->setSingleShot(true);
     connect(timer, &QTimer::timeout, socket, [socket] { socket->abort(); });
-    timer->start(HandshakeTimeoutMs);
+    timer->start(m_handshakeTimeoutMs);
     m_handshaking.insert(key, { socket, timer });
 
     // Until the head is read the socket is ours to delete; after handleConnection() the
@@ -197,7 +202,8 @@ void Proxy::takeUpgradedConnections()
             continue;
         }
 
-        auto *session = new Session(m_nextSessionId++, client, m_engine, m_log, this);
+        auto *session =
+                new Session(m_nextSessionId++, client, m_engine, m_sessionLimits, m_log, this);
         m_sessions.insert(session->id(), session);
         connect(session, &Session::finished, this, [this, session] { onSessionFinished(session); });
         session->start();

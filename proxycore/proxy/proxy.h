@@ -28,9 +28,6 @@ class Proxy final : public QObject
 {
     Q_OBJECT
 public:
-    // A connection that has not finished its WebSocket handshake by then is dropped.
-    static constexpr int HandshakeTimeoutMs = 10000;
-
     explicit Proxy(EventLog *log, QObject *parent = nullptr);
     ~Proxy() override;
 
@@ -39,9 +36,9 @@ public:
     Result<std::unique_ptr<Listener>> prepareListener(
             const ProxySettings &settings, const std::optional<TlsIdentity> &tls) const;
 
-    // Serves with listener from now on; the previous one stops accepting. Open sessions
-    // are not touched.
-    void serve(std::unique_ptr<Listener> listener, const EngineEndpoint &engine);
+    // Serves with listener from now on, with the engine and limits of settings for new
+    // connections; the previous listener stops accepting. Open sessions are not touched.
+    void serve(std::unique_ptr<Listener> listener, const ProxySettings &settings);
 
     // Stops accepting; sessions carry on.
     void closeListener();
@@ -82,6 +79,8 @@ private:
     std::unique_ptr<Listener> m_listener;
     EngineEndpoint m_engine;
     AdmissionLimits m_limits;
+    SessionLimits m_sessionLimits;
+    int m_handshakeTimeoutMs = 10000;
     QHash<QString, Handshake> m_handshaking; // by peer address and port
     QHash<quint64, Session *> m_sessions;
     quint64 m_nextSessionId = 1;

@@ -35,6 +35,7 @@ QString formatBytes(qint64 bytes)
 Session::Session(quint64 id,
         QWebSocket *client,
         const EngineEndpoint &engine,
+        const SessionLimits &limits,
         EventLog *log,
         QObject *parent)
     : QObject(parent)
@@ -42,15 +43,16 @@ Session::Session(quint64 id,
     , m_client(client)
     , m_engine(new EngineSocket(engine, this))
     , m_log(log)
+    , m_limits(limits)
 {
     m_age.start();
     m_client->setParent(this);
     m_engine->setReadBufferSize(EngineReadAhead);
     // Qt's defaults (about 2 GiB) let one client hold the proxy's memory hostage; a MySQL
     // packet is at most 16 MiB plus its header, and drivers send one packet per message.
-    // TODO(#4): make these runtime variables, and stop Qt from assembling whole messages.
-    m_client->setMaxAllowedIncomingFrameSize(MaxIncomingFrameSize);
-    m_client->setMaxAllowedIncomingMessageSize(MaxIncomingFrameSize);
+    // TODO(#4): stop Qt from assembling whole messages, so the bound can be per frame.
+    m_client->setMaxAllowedIncomingFrameSize(m_limits.maxFrameSize);
+    m_client->setMaxAllowedIncomingMessageSize(m_limits.maxFrameSize);
 
     connect(m_client, &QWebSocket::binaryFrameReceived, this, [this](const QByteArray &frame) {
         relayClientFrame(frame);
@@ -77,6 +79,19 @@ Session::Session(quint64 id,
 
     m_closeTimer.setSingleShot(true);
     connect(&m_closeTimer, &QTimer::timeout, this, [this] { m_client->abort(); });
+
+    // A client that vanished without a FIN (a laptop closed, a network gone) would hold its
+    // engine session, and its locks, for ever: pings find out (RFC 6455 section 5.5.2).
+    m_heardFrom.start();
+    m_lastData.start();
+    connect(m_client, &QWebSocket::pong, this, [this] { m_heardFrom.restart(); });
+    const int tick = std::min({ m_limits.pingIntervalMs > 0 ? m_limits.pingIntervalMs : 1000,
+            m_limits.pongTimeoutMs,
+            m_limits.idleTimeoutMs > 0 ? m_limits.idleTimeoutMs : 1000 * 1000 });
+    if (m_limits.pingIntervalMs > 0 || m_limits.idleTimeoutMs > 0) {
+        connect(&m_keepAlive, &QTimer::timeout, this, &Session::checkLiveness);
+        m_keepAlive.start(std::max(tick / 2, 100));
+    }
 }
 
 Session::~Session() = default;
@@ -88,7 +103,8 @@ void Session::start()
             clientAddress(m_client),
             origin,
             m_client->requestUrl().path(QUrl::FullyEncoded)));
-    m_engine->connectToEngine(EngineConnectTimeoutMs);
+    m_sincePing.start();
+    m_engine->connectToEngine(m_limits.engineConnectTimeoutMs);
 }
 
 void Session::shutdown()
@@ -97,8 +113,34 @@ void Session::shutdown()
     m_engine->close();
 }
 
+void Session::checkLiveness()
+{
+    if (m_clientDone || m_sentCloseCode)
+        return;
+    if (m_limits.pingIntervalMs > 0 && m_heardFrom.elapsed() > m_limits.pongTimeoutMs) {
+        // Nothing will reach it any more, a Close frame included.
+        m_closeCause =
+                u"client silent for %1 s, no answer to pings"_s.arg(m_limits.pongTimeoutMs / 1000);
+        m_client->abort();
+        return;
+    }
+    if (m_limits.idleTimeoutMs > 0 && m_lastData.elapsed() > m_limits.idleTimeoutMs) {
+        closeClient(QWebSocketProtocol::CloseCodeGoingAway,
+                u"idle for %1 s"_s.arg(m_limits.idleTimeoutMs / 1000));
+        m_engine->close();
+        return;
+    }
+    if (m_limits.pingIntervalMs > 0 && m_heardFrom.elapsed() >= m_limits.pingIntervalMs
+            && m_sincePing.elapsed() >= m_limits.pingIntervalMs) {
+        m_sincePing.restart();
+        m_client->ping();
+    }
+}
+
 void Session::relayClientFrame(const QByteArray &frame)
 {
+    m_heardFrom.restart();
+    m_lastData.restart();
     if (m_engineDone)
         return; // nobody left to deliver to; the client is being closed
     m_bytesToEngine += frame.size();
@@ -134,6 +176,7 @@ void Session::relayEngineBytes()
             break;
         const QByteArray chunk = engine->read(available);
         m_bytesToClient += chunk.size();
+        m_lastData.restart();
         m_client->sendBinaryMessage(chunk);
     }
     if (m_engineDone && engine->bytesAvailable() == 0)

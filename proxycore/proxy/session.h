@@ -28,14 +28,13 @@ public:
     static constexpr qint64 ClientHighWater = 1024 * 1024;
     // How far the engine socket may read ahead of the client.
     static constexpr qint64 EngineReadAhead = 256 * 1024;
-    static constexpr int EngineConnectTimeoutMs = 10000;
-    static constexpr quint64 MaxIncomingFrameSize = 64 * 1024 * 1024;
     // A client that neither answers our Close nor drops TCP is cut after this.
     static constexpr int CloseTimeoutMs = 5000;
 
     Session(quint64 id,
             QWebSocket *client,
             const EngineEndpoint &engine,
+            const SessionLimits &limits,
             EventLog *log,
             QObject *parent = nullptr);
     ~Session() override;
@@ -62,6 +61,7 @@ private:
     void onClientDisconnected();
     void closeClient(QWebSocketProtocol::CloseCode code, const QString &reason);
     void finishIfDone();
+    void checkLiveness();
     QString describeClose() const;
 
     const quint64 m_id;
@@ -71,6 +71,11 @@ private:
     QByteArrayList m_waitingForEngine;
     QElapsedTimer m_age;
     QTimer m_closeTimer;
+    SessionLimits m_limits;
+    QTimer m_keepAlive; // pings, pong timeout and idle timeout
+    QElapsedTimer m_heardFrom; // since the client last sent anything, a pong included
+    QElapsedTimer m_lastData; // since data last went either way
+    QElapsedTimer m_sincePing;
     qint64 m_bytesToEngine = 0;
     qint64 m_bytesToClient = 0;
     std::optional<QWebSocketProtocol::CloseCode> m_sentCloseCode;

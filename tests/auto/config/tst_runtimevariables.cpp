@@ -332,7 +332,15 @@ void tst_RuntimeVariables::definitions()
                     u"http_proxy_port"_s,
                     u"ssl_cert"_s,
                     u"ssl_key"_s,
-                    u"ssl_ca"_s }));
+                    u"ssl_ca"_s,
+                    u"proxy_max_sessions"_s,
+                    u"proxy_max_frame_size"_s,
+                    u"proxy_handshake_timeout"_s,
+                    u"proxy_engine_connect_timeout"_s,
+                    u"proxy_idle_timeout"_s,
+                    u"proxy_ping_interval"_s,
+                    u"proxy_pong_timeout"_s,
+                    u"proxy_allowed_origins"_s }));
     QCOMPARE(
             RuntimeVariables::definition(u"http_proxy_port"_s)->kind, RuntimeVariables::Kind::Port);
     QCOMPARE(RuntimeVariables::definition(u"ssl_ca"_s)->kind, RuntimeVariables::Kind::Path);
