@@ -56,11 +56,13 @@ Admission admit(const RequestHead &head, const AdmissionLimits &limits, int acti
 
     if (head.method != "GET" || head.version != "HTTP/1.1"
             || !head.fieldHasToken("connection", "upgrade")
-            || head.field("sec-websocket-key").isEmpty()) {
+            || QByteArray::fromBase64(head.field("sec-websocket-key")).size() != 16
+            || head.field("host").isEmpty()) {
+        // RFC 6455 section 4.2.1: Host is required, and the key is 16 bytes in base64.
         return Admission::respond(400,
                 "Bad Request",
-                "A WebSocket upgrade needs GET, HTTP/1.1, Connection: Upgrade and "
-                "Sec-WebSocket-Key.\n",
+                "A WebSocket upgrade needs GET, HTTP/1.1, Host, Connection: Upgrade and a "
+                "Sec-WebSocket-Key of 16 bytes in base64.\n",
                 QByteArray(),
                 u"refused a malformed WebSocket upgrade (%1) with 400"_s.arg(describe(head)));
     }

@@ -91,29 +91,39 @@ QByteArray RequestHead::path() const
 HeadParse parseRequestHead(QByteArrayView data, qsizetype maxBytes, int maxLines)
 {
     HeadParse result;
-    const qsizetype end = data.first(std::min(data.size(), maxBytes)).indexOf("\r\n\r\n");
+    const QByteArrayView window = data.first(std::min(data.size(), maxBytes));
+    const qsizetype end = window.indexOf("\r\n\r\n");
+    const QByteArrayView head = end < 0 ? window : window.first(end + 2);
+
+    // Lines end in CRLF only; a bare CR or LF, or a NUL, makes the head unreadable (RFC 9112
+    // section 2.2 lets a server refuse them, and they would let a value smuggle in lines).
+    for (qsizetype i = 0; i < head.size(); ++i) {
+        const char c = head.at(i);
+        const bool crlf = c == '\r' && i + 1 < head.size() && head.at(i + 1) == '\n';
+        if (c == '\0' || (c == '\r' && !crlf && i + 1 < head.size())
+                || (c == '\n' && (i == 0 || head.at(i - 1) != '\r'))) {
+            result.status = HeadStatus::Malformed;
+            return result;
+        }
+    }
+
+    // The request line ends in the first CRLF; every further one ends a field line.
+    const qsizetype fieldLines = std::max<qsizetype>(head.count("\r\n") - 1, 0);
+    if (fieldLines > maxLines) {
+        result.status = HeadStatus::TooManyLines;
+        return result;
+    }
     if (end < 0) {
-        // Count what is there so a flood of short lines is refused before maxBytes.
-        if (data.first(std::min(data.size(), maxBytes)).count("\r\n") > maxLines)
-            result.status = HeadStatus::TooManyLines;
-        else if (data.size() >= maxBytes)
+        if (data.size() >= maxBytes)
             result.status = HeadStatus::TooLarge;
         return result;
     }
 
-    const QList<QByteArrayView> lines = [&] {
-        QList<QByteArrayView> split;
-        qsizetype start = 0;
-        while (start < end) {
-            const qsizetype next = data.indexOf("\r\n", start);
-            split.append(data.sliced(start, next - start));
-            start = next + 2;
-        }
-        return split;
-    }();
-    if (lines.size() - 1 > maxLines) {
-        result.status = HeadStatus::TooManyLines;
-        return result;
+    QList<QByteArrayView> lines;
+    for (qsizetype start = 0; start < end;) {
+        const qsizetype next = data.indexOf("\r\n", start);
+        lines.append(data.sliced(start, next - start));
+        start = next + 2;
     }
     result.status = HeadStatus::Malformed;
     if (lines.isEmpty() || !parseRequestLine(lines.front(), &result.head))

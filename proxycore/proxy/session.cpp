@@ -67,7 +67,7 @@ Session::Session(quint64 id,
     // Qt emits aboutToClose while answering a Close from the client, and while sending ours;
     // a client that just vanishes never gets here.
     connect(m_client, &QWebSocket::aboutToClose, this, [this] {
-        if (!m_sentCloseCode)
+        if (!m_sentCloseCode && !m_abandoned)
             m_clientSentClose = true;
     });
     connect(m_client, &QWebSocket::disconnected, this, &Session::onClientDisconnected);
@@ -121,6 +121,7 @@ void Session::checkLiveness()
         // Nothing will reach it any more, a Close frame included.
         m_closeCause =
                 u"client silent for %1 s, no answer to pings"_s.arg(m_limits.pongTimeoutMs / 1000);
+        m_abandoned = true;
         m_client->abort();
         return;
     }

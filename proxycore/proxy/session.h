@@ -81,6 +81,7 @@ private:
     std::optional<QWebSocketProtocol::CloseCode> m_sentCloseCode;
     QString m_closeCause;
     bool m_clientSentClose = false;
+    bool m_abandoned = false; // we cut a silent client off: no Close either way
     bool m_clientDone = false;
     bool m_engineDone = false;
     bool m_finished = false;

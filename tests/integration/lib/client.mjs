@@ -4,18 +4,19 @@ import mysql from 'mysql2/promise';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { APP_DATABASE, APP_PASSWORD, APP_USER } from './mariadb.mjs';
 
-export function openWebSocket(url, { ca, origin } = {}) {
+// autoPong: false makes a client that never answers pings, as one that vanished would.
+export function openWebSocket(url, { ca, origin, autoPong = true } = {}) {
   return new WebSocket(url, {
-    ca: ca ? readFileSync(ca) : undefined, origin, perMessageDeflate: false,
+    ca: ca ? readFileSync(ca) : undefined, origin, perMessageDeflate: false, autoPong,
   });
 }
 
 // Resolves with the connection and the WebSocket under it, so a test can also see how the
 // WebSocket closed.
 export async function connectThroughProxy(url, {
-  ca, origin, user = APP_USER, password = APP_PASSWORD, ...options
+  ca, origin, autoPong, user = APP_USER, password = APP_PASSWORD, ...options
 } = {}) {
-  const ws = openWebSocket(url, { ca, origin });
+  const ws = openWebSocket(url, { ca, origin, autoPong });
   const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   const stream = createWebSocketStream(ws);
   stream.on('error', () => {});
