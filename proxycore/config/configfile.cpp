@@ -18,7 +18,7 @@ QString normaliseKey(QString key)
     key = key.trimmed().toLower();
     key.replace(u'-', u'_');
     if (key.startsWith(u"loose_"_s))
-        key.remove(0, 6);
+        key = key.mid(6).trimmed();
     return key;
 }
 
@@ -92,6 +92,12 @@ Error syntaxError(const QString &file, int line, const QString &what)
 Result<void> Reader::readFile(const QString &path, int depth)
 {
     const QString absolute = QFileInfo(path).absoluteFilePath();
+    // A FIFO or a device would block the read, or never end: only plain files are options.
+    const QFileInfo info(absolute);
+    if (info.exists() && !info.isFile()) {
+        return Error { ErrorCode::ConfigUnreadable,
+            u"cannot read config file %1: not a regular file"_s.arg(absolute) };
+    }
     QFile file(absolute);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
         return Error { ErrorCode::ConfigUnreadable,

@@ -5,10 +5,10 @@
 #include "log/logging.h"
 #include "proxy/listener.h"
 #include "proxy/session.h"
+#include "proxy/websocketframes.h"
 
 #include <QTcpSocket>
 #include <QTimer>
-#include <QWebSocket>
 
 using namespace Qt::StringLiterals;
 
@@ -24,21 +24,12 @@ QString describePeer(const QTcpSocket *socket)
     return u"%1:%2"_s.arg(host).arg(socket->peerPort());
 }
 
-QString peerKey(const QHostAddress &address, quint16 port)
-{
-    return address.toString() + u'|' + QString::number(port);
-}
-
 } // namespace
 
 Proxy::Proxy(EventLog *log, QObject *parent)
     : QObject(parent)
     , m_log(log)
-    , m_handshaker(u"studio-proxy"_s, QWebSocketServer::NonSecureMode)
-{
-    // Sockets reach the handshaker already decrypted; it only speaks RFC 6455 over them.
-    connect(&m_handshaker, &QWebSocketServer::newConnection, this, &Proxy::takeUpgradedConnections);
-}
+{ }
 
 Proxy::~Proxy()
 {
@@ -126,8 +117,9 @@ void Proxy::stop()
 {
     m_stopping = true;
     closeListener();
-    for (const Handshake &handshake : std::as_const(m_handshaking))
-        handshake.socket->abort();
+    const QSet<QTcpSocket *> handshaking = m_handshaking;
+    for (QTcpSocket *socket : handshaking)
+        socket->abort();
     const QList<Session *> sessions = m_sessions.values();
     for (Session *session : sessions)
         session->shutdown();
@@ -135,79 +127,66 @@ void Proxy::stop()
         QTimer::singleShot(0, this, &Proxy::stopped);
 }
 
+// Reads the request head, answers it, and turns an accepted WebSocket upgrade into a
+// session. One deadline covers the head and the handshake.
 void Proxy::beginHandshake(QTcpSocket *socket)
 {
     socket->setParent(this);
-    const QString key = peerKey(socket->peerAddress(), socket->peerPort());
+    m_handshaking.insert(socket);
+    auto *deadline = new QTimer(socket);
+    deadline->setSingleShot(true);
+    connect(deadline, &QTimer::timeout, socket, &QTcpSocket::abort);
+    deadline->start(m_handshakeTimeoutMs);
 
-    // One deadline for the whole request head and WebSocket handshake: handleConnection()
-    // applies no timeout of its own.
-    auto *timer = new QTimer(socket);
-    timer->setSingleShot(true);
-    connect(timer, &QTimer::timeout, socket, [socket] { socket->abort(); });
-    timer->start(m_handshakeTimeoutMs);
-    m_handshaking.insert(key, { socket, timer });
-
-    // Until the head is read the socket is ours to delete; after handleConnection() the
-    // WebSocket server deletes it when it disconnects.
-    struct HeadReader
-    {
-        QMetaObject::Connection readyRead;
-        bool handedOver = false;
+    const auto forget = [this, socket] {
+        m_handshaking.remove(socket);
+        socket->disconnect(this);
     };
-
-    auto reader = std::make_shared<HeadReader>();
-    connect(socket, &QTcpSocket::disconnected, this, [this, key, socket, reader] {
-        if (m_handshaking.value(key).socket == socket)
-            m_handshaking.remove(key);
-        if (!reader->handedOver)
-            socket->deleteLater();
+    connect(socket, &QTcpSocket::disconnected, this, [socket, forget] {
+        forget();
+        socket->deleteLater();
     });
 
-    // The head is only peeked at: the WebSocket server reads it again for the handshake.
-    const auto inspect = [this, socket, reader] {
+    const auto inspect = [this, socket, deadline, forget] {
         const HeadParse parsed = parseRequestHead(socket->peek(AdmissionLimits::MaxHeadBytes),
                 AdmissionLimits::MaxHeadBytes,
                 AdmissionLimits::MaxHeadLines);
         if (parsed.status == HeadStatus::Incomplete)
             return;
-        disconnect(reader->readyRead);
         const Admission admission = parsed.status == HeadStatus::Complete
                 ? admit(parsed.head, m_limits, sessionCount())
                 : refuseHead(parsed.status);
-        if (admission.upgrade) {
-            reader->handedOver = true;
-            m_handshaker.handleConnection(socket);
+        if (!admission.upgrade || m_stopping) {
+            forget();
+            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            if (!admission.logLine.isEmpty())
+                m_log->info(u"request from %1: %2"_s.arg(describePeer(socket), admission.logLine));
+            socket->write(
+                    m_stopping ? refuseHead(HeadStatus::Malformed).response : admission.response);
+            socket->disconnectFromHost();
             return;
         }
-        if (!admission.logLine.isEmpty())
-            m_log->info(u"request from %1: %2"_s.arg(describePeer(socket), admission.logLine));
-        socket->write(admission.response);
-        socket->disconnectFromHost();
-    };
-    reader->readyRead = connect(socket, &QTcpSocket::readyRead, this, inspect);
-    if (socket->bytesAvailable() > 0)
-        inspect();
-}
 
-void Proxy::takeUpgradedConnections()
-{
-    while (QWebSocket *client = m_handshaker.nextPendingConnection()) {
-        const Handshake done =
-                m_handshaking.take(peerKey(client->peerAddress(), client->peerPort()));
-        delete done.timeout;
-        if (m_stopping) {
-            client->close(QWebSocketProtocol::CloseCodeGoingAway, u"the proxy is shutting down"_s);
-            client->deleteLater();
-            continue;
-        }
+        // RFC 6455 section 4.2.2: no subprotocol and no extension is chosen.
+        socket->skip(parsed.length);
+        socket->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+                + WebSocketFrames::acceptKey(parsed.head.field("sec-websocket-key")) + "\r\n\r\n");
+        forget();
+        delete deadline;
 
-        auto *session =
-                new Session(m_nextSessionId++, client, m_engine, m_sessionLimits, m_log, this);
+        const Session::Client client { describePeer(socket),
+            QString::fromUtf8(parsed.head.field("origin")),
+            QString::fromUtf8(parsed.head.path()) };
+        auto *session = new Session(
+                m_nextSessionId++, socket, client, m_engine, m_sessionLimits, m_log, this);
         m_sessions.insert(session->id(), session);
         connect(session, &Session::finished, this, [this, session] { onSessionFinished(session); });
         session->start();
-    }
+    };
+    connect(socket, &QTcpSocket::readyRead, this, inspect);
+    if (socket->bytesAvailable() > 0)
+        inspect();
 }
 
 void Proxy::onSessionFinished(Session *session)

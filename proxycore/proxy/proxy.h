@@ -7,7 +7,7 @@
 
 #include <QHash>
 #include <QObject>
-#include <QWebSocketServer>
+#include <QSet>
 
 #include <memory>
 #include <optional>
@@ -64,24 +64,16 @@ signals:
 
 private:
     void beginHandshake(QTcpSocket *socket);
-    void takeUpgradedConnections();
     void onSessionFinished(Session *session);
     void retire(std::unique_ptr<Listener> listener);
 
-    struct Handshake
-    {
-        QTcpSocket *socket = nullptr;
-        QTimer *timeout = nullptr;
-    };
-
     EventLog *m_log;
-    QWebSocketServer m_handshaker;
     std::unique_ptr<Listener> m_listener;
     EngineEndpoint m_engine;
     AdmissionLimits m_limits;
     SessionLimits m_sessionLimits;
     int m_handshakeTimeoutMs = 10000;
-    QHash<QString, Handshake> m_handshaking; // by peer address and port
+    QSet<QTcpSocket *> m_handshaking; // head not read or not answered yet
     QHash<quint64, Session *> m_sessions;
     quint64 m_nextSessionId = 1;
     qint64 m_endedBytesToEngine = 0;

@@ -4,76 +4,47 @@
 #include "log/logging.h"
 #include "proxy/enginesocket.h"
 
-#include <QWebSocket>
+#include <QSslSocket>
+#include <QTcpSocket>
+
+#include <algorithm>
 
 using namespace Qt::StringLiterals;
+using namespace StudioProxy::WebSocketFrames;
 
 namespace StudioProxy {
 
-namespace {
-
-QString clientAddress(const QWebSocket *client)
-{
-    QHostAddress address = client->peerAddress();
-    bool mapped = false;
-    const QHostAddress v4(address.toIPv4Address(&mapped));
-    if (mapped)
-        address = v4;
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
-            ? u"[%1]"_s.arg(address.toString())
-            : address.toString();
-    return u"%1:%2"_s.arg(host).arg(client->peerPort());
-}
-
-QString formatBytes(qint64 bytes)
-{
-    return u"%1 B"_s.arg(bytes);
-}
-
-} // namespace
-
 Session::Session(quint64 id,
-        QWebSocket *client,
+        QTcpSocket *socket,
+        const Client &client,
         const EngineEndpoint &engine,
         const SessionLimits &limits,
         EventLog *log,
         QObject *parent)
     : QObject(parent)
     , m_id(id)
-    , m_client(client)
+    , m_client(socket)
+    , m_info(client)
     , m_engine(new EngineSocket(engine, this))
     , m_log(log)
     , m_limits(limits)
+    , m_parser(limits.maxFrameSize)
 {
     m_age.start();
+    m_heardFrom.start();
+    m_lastData.start();
+    m_sincePing.start();
     m_client->setParent(this);
-    m_engine->setReadBufferSize(EngineReadAhead);
-    // Qt's defaults (about 2 GiB) let one client hold the proxy's memory hostage; a MySQL
-    // packet is at most 16 MiB plus its header, and drivers send one packet per message.
-    // TODO(#4): stop Qt from assembling whole messages, so the bound can be per frame.
-    m_client->setMaxAllowedIncomingFrameSize(m_limits.maxFrameSize);
-    m_client->setMaxAllowedIncomingMessageSize(m_limits.maxFrameSize);
+    // Unread bytes wait in the kernel, not here, once these fill: that is the backpressure.
+    m_client->setReadBufferSize(ReadAhead);
+    m_engine->setReadBufferSize(ReadAhead);
 
-    connect(m_client, &QWebSocket::binaryFrameReceived, this, [this](const QByteArray &frame) {
-        relayClientFrame(frame);
-    });
-    connect(m_client, &QWebSocket::textFrameReceived, this, [this] {
-        // The stream is MySQL protocol bytes; text frames would have to be re-encoded.
-        closeClient(QWebSocketProtocol::CloseCodeDatatypeNotSupported,
-                u"text frames are not supported; send binary frames"_s);
-        m_engine->close();
-    });
-    connect(m_client, &QWebSocket::bytesWritten, this, &Session::relayEngineBytes);
-    // Qt emits aboutToClose while answering a Close from the client, and while sending ours;
-    // a client that just vanishes never gets here.
-    connect(m_client, &QWebSocket::aboutToClose, this, [this] {
-        if (!m_sentCloseCode && !m_abandoned)
-            m_clientSentClose = true;
-    });
-    connect(m_client, &QWebSocket::disconnected, this, &Session::onClientDisconnected);
-
+    connect(m_client, &QTcpSocket::readyRead, this, &Session::readClient);
+    connect(m_client, &QTcpSocket::bytesWritten, this, &Session::relayEngineBytes);
+    connect(m_client, &QTcpSocket::disconnected, this, &Session::onClientDisconnected);
     connect(m_engine, &EngineSocket::connected, this, &Session::onEngineConnected);
     connect(m_engine, &EngineSocket::readyRead, this, &Session::relayEngineBytes);
+    connect(m_engine, &EngineSocket::bytesWritten, this, &Session::readClient);
     connect(m_engine, &EngineSocket::closed, this, &Session::onEngineClosed);
     connect(m_engine, &EngineSocket::failed, this, &Session::onEngineFailed);
 
@@ -82,13 +53,10 @@ Session::Session(quint64 id,
 
     // A client that vanished without a FIN (a laptop closed, a network gone) would hold its
     // engine session, and its locks, for ever: pings find out (RFC 6455 section 5.5.2).
-    m_heardFrom.start();
-    m_lastData.start();
-    connect(m_client, &QWebSocket::pong, this, [this] { m_heardFrom.restart(); });
-    const int tick = std::min({ m_limits.pingIntervalMs > 0 ? m_limits.pingIntervalMs : 1000,
-            m_limits.pongTimeoutMs,
-            m_limits.idleTimeoutMs > 0 ? m_limits.idleTimeoutMs : 1000 * 1000 });
     if (m_limits.pingIntervalMs > 0 || m_limits.idleTimeoutMs > 0) {
+        const int tick = std::min({ m_limits.pingIntervalMs > 0 ? m_limits.pingIntervalMs : 1000,
+                m_limits.pongTimeoutMs,
+                m_limits.idleTimeoutMs > 0 ? m_limits.idleTimeoutMs : 1000 * 1000 });
         connect(&m_keepAlive, &QTimer::timeout, this, &Session::checkLiveness);
         m_keepAlive.start(std::max(tick / 2, 100));
     }
@@ -98,68 +66,121 @@ Session::~Session() = default;
 
 void Session::start()
 {
-    const QString origin = m_client->origin().isEmpty() ? u"(none)"_s : m_client->origin();
     m_log->info(u"connection %1 opened: client %2, origin %3, path %4"_s.arg(QString::number(m_id),
-            clientAddress(m_client),
-            origin,
-            m_client->requestUrl().path(QUrl::FullyEncoded)));
-    m_sincePing.start();
+            m_info.address,
+            m_info.origin.isEmpty() ? u"(none)"_s : m_info.origin,
+            m_info.path));
     m_engine->connectToEngine(m_limits.engineConnectTimeoutMs);
+    // Frames may have come with the handshake.
+    readClient();
 }
 
 void Session::shutdown()
 {
-    closeClient(QWebSocketProtocol::CloseCodeGoingAway, u"the proxy is shutting down"_s);
+    sendClose(GoingAway, u"the proxy is shutting down"_s);
     m_engine->close();
 }
 
-void Session::checkLiveness()
+qint64 Session::clientBacklog() const
 {
-    if (m_clientDone || m_sentCloseCode)
-        return;
-    if (m_limits.pingIntervalMs > 0 && m_heardFrom.elapsed() > m_limits.pongTimeoutMs) {
-        // Nothing will reach it any more, a Close frame included.
-        m_closeCause =
-                u"client silent for %1 s, no answer to pings"_s.arg(m_limits.pongTimeoutMs / 1000);
-        m_abandoned = true;
-        m_client->abort();
-        return;
-    }
-    if (m_limits.idleTimeoutMs > 0 && m_lastData.elapsed() > m_limits.idleTimeoutMs) {
-        closeClient(QWebSocketProtocol::CloseCodeGoingAway,
-                u"idle for %1 s"_s.arg(m_limits.idleTimeoutMs / 1000));
-        m_engine->close();
-        return;
-    }
-    if (m_limits.pingIntervalMs > 0 && m_heardFrom.elapsed() >= m_limits.pingIntervalMs
-            && m_sincePing.elapsed() >= m_limits.pingIntervalMs) {
-        m_sincePing.restart();
-        m_client->ping();
+    const auto *tls = qobject_cast<const QSslSocket *>(m_client);
+    return m_client->bytesToWrite() + (tls ? tls->encryptedBytesToWrite() : 0);
+}
+
+bool Session::engineCongested() const
+{
+    return m_engine->isConnected() ? m_engine->bytesToWrite() >= HighWater
+                                   : m_waitingForEngine.size() >= HighWater;
+}
+
+// Client to engine: read only while the engine keeps up; its bytesWritten() brings us back.
+void Session::readClient()
+{
+    QByteArray chunk;
+    while (!m_clientDone && !m_closeReceived && m_client->bytesAvailable() > 0
+            && (m_sentCloseCode || m_engineDone || !engineCongested())) {
+        chunk.resize(std::min(m_client->bytesAvailable(), ReadChunk));
+        const qint64 got = m_client->read(chunk.data(), chunk.size());
+        if (got <= 0)
+            break;
+        m_heardFrom.restart();
+        if (!m_parser.feed(chunk.data(), qsizetype(got), *this))
+            break;
     }
 }
 
-void Session::relayClientFrame(const QByteArray &frame)
+void Session::binaryData(const char *data, qsizetype size)
+{
+    if (m_sentCloseCode || m_engineDone)
+        return; // closing: nobody left to deliver to
+    m_bytesToEngine += size;
+    m_lastData.restart();
+    if (m_engine->isConnected())
+        m_engine->device()->write(data, size);
+    else
+        m_waitingForEngine.append(data, size);
+}
+
+void Session::ping(const QByteArray &payload)
+{
+    if (!m_sentCloseCode)
+        sendFrame(Opcode::Pong, payload.constData(), payload.size());
+}
+
+void Session::pong()
 {
     m_heardFrom.restart();
-    m_lastData.restart();
-    if (m_engineDone)
-        return; // nobody left to deliver to; the client is being closed
-    m_bytesToEngine += frame.size();
-    if (!m_engine->isConnected()) {
-        m_waitingForEngine.append(frame);
-        return;
-    }
-    m_engine->device()->write(frame);
 }
 
-void Session::onEngineConnected()
+void Session::closeReceived(std::optional<quint16> code, const QString &reason)
 {
-    qCDebug(lcSession) << "session" << m_id << "engine connected";
-    for (const QByteArray &frame : std::as_const(m_waitingForEngine))
-        m_engine->device()->write(frame);
-    m_waitingForEngine.clear();
+    m_closeReceived = true;
+    m_receivedCloseCode = code;
+    if (m_closeCause.isEmpty()) {
+        m_closeCause = reason.isEmpty() ? u"client closed the connection"_s
+                                        : u"client closed the connection: %1"_s.arg(reason);
+    }
+    if (!m_sentCloseCode) {
+        // Section 5.5.1: answer with the same code; an empty Close gets an empty one.
+        m_sentCloseCode = code.value_or(NoStatus);
+        const QByteArray answer = code ? closeFrame(*code, QString()) : header(Opcode::Close, 0);
+        m_client->write(answer);
+    }
+    // Section 7.1.1: the server closes TCP first. Frames the client sent before its Close
+    // (a COM_QUIT, say) still reach the engine.
+    m_client->disconnectFromHost();
+    m_engine->close();
 }
 
+void Session::protocolError(quint16 code, const QString &reason)
+{
+    // Section 7.1.7: fail the connection: a Close with the reason, then TCP.
+    if (m_closeCause.isEmpty())
+        m_closeCause = reason;
+    sendClose(code, reason);
+    m_client->disconnectFromHost();
+    m_engine->close();
+}
+
+void Session::sendFrame(quint8 opcode, const char *data, qsizetype size)
+{
+    m_client->write(header(opcode, quint64(size)));
+    m_client->write(data, size);
+}
+
+void Session::sendClose(quint16 code, const QString &reason)
+{
+    if (m_sentCloseCode || m_clientDone)
+        return;
+    m_sentCloseCode = code;
+    if (m_closeCause.isEmpty())
+        m_closeCause = reason;
+    m_client->write(closeFrame(code, reason));
+    m_closeTimer.start(CloseTimeoutMs);
+}
+
+// Engine to client: one binary frame per read, while the client keeps up; its
+// bytesWritten() brings us back.
 void Session::relayEngineBytes()
 {
     QIODevice *engine = m_engine->device();
@@ -169,31 +190,40 @@ void Session::relayEngineBytes()
         engine->skip(engine->bytesAvailable());
         return;
     }
-    // Stop at the high-water mark; the client's bytesWritten() brings us back. Meanwhile the
-    // engine socket's bounded read buffer fills and the kernel pushes back on the engine.
-    while (m_client->bytesToWrite() < ClientHighWater) {
+    QByteArray chunk;
+    while (clientBacklog() < HighWater) {
         const qint64 available = engine->bytesAvailable();
         if (available <= 0)
             break;
-        const QByteArray chunk = engine->read(available);
-        m_bytesToClient += chunk.size();
+        chunk.resize(std::min(available, ReadAhead));
+        const qint64 got = engine->read(chunk.data(), chunk.size());
+        if (got <= 0)
+            break;
+        m_bytesToClient += got;
         m_lastData.restart();
-        m_client->sendBinaryMessage(chunk);
+        sendFrame(Opcode::Binary, chunk.constData(), qsizetype(got));
     }
     if (m_engineDone && engine->bytesAvailable() == 0)
-        closeClient(QWebSocketProtocol::CloseCodeNormal, QString());
+        sendClose(Normal, QString());
+}
+
+void Session::onEngineConnected()
+{
+    qCDebug(lcSession) << "session" << m_id << "engine connected";
+    if (!m_waitingForEngine.isEmpty()) {
+        m_engine->device()->write(m_waitingForEngine);
+        m_waitingForEngine.clear();
+    }
+    readClient();
 }
 
 void Session::onEngineClosed()
 {
     m_engineDone = true;
-    if (!m_closeCause.isEmpty() || m_clientDone) {
-        finishIfDone();
-        return;
-    }
+    if (m_closeCause.isEmpty())
+        m_closeCause = u"engine closed the connection"_s;
     // The engine's last words (an error packet, the end of a result) go out before the Close:
     // a MySQL server writes an error and hangs up when it refuses a login.
-    m_closeCause = u"engine closed the connection"_s;
     relayEngineBytes();
     finishIfDone();
 }
@@ -204,19 +234,18 @@ void Session::onEngineFailed(const QString &reason)
     m_log->warning(u"connection %1: %2"_s.arg(m_id).arg(reason));
     if (m_closeCause.isEmpty())
         m_closeCause = reason;
-    if (m_engine->isConnected()) {
+    const bool wasConnected = m_engine->isConnected();
+    if (wasConnected && !m_clientDone && !m_sentCloseCode) {
         // Bytes the engine sent before the break are still owed to the client.
         QIODevice *engine = m_engine->device();
-        while (engine->bytesAvailable() > 0) {
-            const QByteArray chunk = engine->read(engine->bytesAvailable());
-            m_bytesToClient += chunk.size();
-            m_client->sendBinaryMessage(chunk);
-        }
+        const QByteArray rest = engine->readAll();
+        m_bytesToClient += rest.size();
+        if (!rest.isEmpty())
+            sendFrame(Opcode::Binary, rest.constData(), rest.size());
     }
-    // 1011: the server met a condition that kept it from fulfilling the request (RFC 6455
-    // section 7.4.1). 1006 may never be sent on the wire.
-    closeClient(QWebSocketProtocol::CloseCodeBadOperation,
-            m_engine->isConnected() ? u"engine connection lost"_s : u"engine unavailable"_s);
+    // 1011: the server met a condition that kept it from fulfilling the request (section
+    // 7.4.1). 1006 may never be sent on the wire.
+    sendClose(InternalError, wasConnected ? u"engine connection lost"_s : u"engine unavailable"_s);
     m_engine->abort();
     finishIfDone();
 }
@@ -225,24 +254,34 @@ void Session::onClientDisconnected()
 {
     m_clientDone = true;
     m_closeTimer.stop();
-    if (m_closeCause.isEmpty()) {
-        m_closeCause = m_clientSentClose ? u"client closed the connection"_s
-                                         : u"client went away without a close frame"_s;
-    }
-    // Frames the client sent before it left (a COM_QUIT, say) still reach the engine.
+    m_keepAlive.stop();
+    if (m_closeCause.isEmpty())
+        m_closeCause = u"client went away without a close frame"_s;
     m_engine->close();
     finishIfDone();
 }
 
-void Session::closeClient(QWebSocketProtocol::CloseCode code, const QString &reason)
+void Session::checkLiveness()
 {
-    if (m_sentCloseCode || m_clientDone)
+    if (m_clientDone || m_sentCloseCode)
         return;
-    m_sentCloseCode = code;
-    if (m_closeCause.isEmpty())
-        m_closeCause = reason;
-    m_closeTimer.start(CloseTimeoutMs);
-    m_client->close(code, reason);
+    if (m_limits.pingIntervalMs > 0 && m_heardFrom.elapsed() > m_limits.pongTimeoutMs) {
+        // Nothing will reach it any more, a Close frame included.
+        m_closeCause =
+                u"client silent for %1 s, no answer to pings"_s.arg(m_limits.pongTimeoutMs / 1000);
+        m_client->abort();
+        return;
+    }
+    if (m_limits.idleTimeoutMs > 0 && m_lastData.elapsed() > m_limits.idleTimeoutMs) {
+        sendClose(GoingAway, u"idle for %1 s"_s.arg(m_limits.idleTimeoutMs / 1000));
+        m_engine->close();
+        return;
+    }
+    if (m_limits.pingIntervalMs > 0 && m_heardFrom.elapsed() >= m_limits.pingIntervalMs
+            && m_sincePing.elapsed() >= m_limits.pingIntervalMs) {
+        m_sincePing.restart();
+        sendFrame(Opcode::Ping, nullptr, 0);
+    }
 }
 
 void Session::finishIfDone()
@@ -250,22 +289,24 @@ void Session::finishIfDone()
     if (m_finished || !m_clientDone || !m_engineDone)
         return;
     m_finished = true;
-    m_log->info(u"connection %1 closed: %2; client to engine %3, engine to client %4, %5 s"_s.arg(
-            QString::number(m_id),
-            describeClose(),
-            formatBytes(m_bytesToEngine),
-            formatBytes(m_bytesToClient),
-            QString::number(m_age.elapsed() / 1000.0, 'f', 3)));
+    m_log->info(
+            u"connection %1 closed: %2; client to engine %3 B, engine to client %4 B, %5 s"_s.arg(
+                    QString::number(m_id),
+                    describeClose(),
+                    QString::number(m_bytesToEngine),
+                    QString::number(m_bytesToClient),
+                    QString::number(m_age.elapsed() / 1000.0, 'f', 3)));
     emit finished();
 }
 
+// The code that ended the session: the one we sent, else the client's, else none at all.
 QString Session::describeClose() const
 {
-    int code = QWebSocketProtocol::CloseCodeAbnormalDisconnection;
+    quint16 code = Abnormal;
     if (m_sentCloseCode)
         code = *m_sentCloseCode;
-    else if (m_clientSentClose)
-        code = m_client->closeCode();
+    else if (m_closeReceived)
+        code = m_receivedCloseCode.value_or(NoStatus);
     return u"code %1 (%2)"_s.arg(code).arg(m_closeCause);
 }
 

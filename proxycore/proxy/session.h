@@ -1,16 +1,16 @@
 #pragma once
 
 #include "config/proxysettings.h"
+#include "proxy/websocketframes.h"
 
-#include <QByteArrayList>
+#include <QByteArray>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
-#include <QWebSocketProtocol>
 
 #include <optional>
 
-class QWebSocket;
+class QTcpSocket;
 
 namespace StudioProxy {
 
@@ -19,20 +19,31 @@ class EventLog;
 
 // One relay: a WebSocket client and its own engine connection. Binary frames go to the
 // engine as bytes and engine bytes come back as binary frames, exactly and in order, never
-// inspected. Whichever side ends first, the other is told why.
-class Session final : public QObject
+// inspected. Each direction stops reading while the other side has more than a high-water
+// mark to send, so a session's memory stays bounded whatever its peers do. Whichever side
+// ends first, the other is told why.
+class Session final : public QObject, private WebSocketFrames::Handler
 {
     Q_OBJECT
 public:
-    // Engine bytes stop being read while this much waits to reach the client.
-    static constexpr qint64 ClientHighWater = 1024 * 1024;
-    // How far the engine socket may read ahead of the client.
-    static constexpr qint64 EngineReadAhead = 256 * 1024;
-    // A client that neither answers our Close nor drops TCP is cut after this.
+    // Bytes queued for a peer above which the other peer is not read. With the read-ahead of
+    // each socket and one read chunk, they bound a session's buffers (see README.md).
+    static constexpr qint64 HighWater = 1024 * 1024;
+    static constexpr qint64 ReadAhead = 256 * 1024;
+    static constexpr qint64 ReadChunk = 64 * 1024;
+    // A peer that neither answers our Close nor takes its last bytes is cut off after this.
     static constexpr int CloseTimeoutMs = 5000;
 
+    struct Client
+    {
+        QString address; // "1.2.3.4:5" or "[::1]:5"
+        QString origin;
+        QString path;
+    };
+
     Session(quint64 id,
-            QWebSocket *client,
+            QTcpSocket *socket,
+            const Client &client,
             const EngineEndpoint &engine,
             const SessionLimits &limits,
             EventLog *log,
@@ -53,35 +64,47 @@ signals:
     void finished();
 
 private:
-    void relayClientFrame(const QByteArray &frame);
+    // WebSocketFrames::Handler
+    void binaryData(const char *data, qsizetype size) override;
+    void ping(const QByteArray &payload) override;
+    void pong() override;
+    void closeReceived(std::optional<quint16> code, const QString &reason) override;
+    void protocolError(quint16 code, const QString &reason) override;
+
+    void readClient();
     void relayEngineBytes();
+    void sendFrame(quint8 opcode, const char *data, qsizetype size);
+    void sendClose(quint16 code, const QString &reason);
+    qint64 clientBacklog() const;
+    bool engineCongested() const;
     void onEngineConnected();
     void onEngineClosed();
     void onEngineFailed(const QString &reason);
     void onClientDisconnected();
-    void closeClient(QWebSocketProtocol::CloseCode code, const QString &reason);
-    void finishIfDone();
     void checkLiveness();
+    void finishIfDone();
     QString describeClose() const;
 
     const quint64 m_id;
-    QWebSocket *m_client;
+    QTcpSocket *m_client;
+    const Client m_info;
     EngineSocket *m_engine;
     EventLog *m_log;
-    QByteArrayList m_waitingForEngine;
-    QElapsedTimer m_age;
-    QTimer m_closeTimer;
     SessionLimits m_limits;
-    QTimer m_keepAlive; // pings, pong timeout and idle timeout
+    WebSocketFrames::Parser m_parser;
+    QByteArray m_waitingForEngine; // client bytes that came before the engine connection
+    QElapsedTimer m_age;
     QElapsedTimer m_heardFrom; // since the client last sent anything, a pong included
     QElapsedTimer m_lastData; // since data last went either way
     QElapsedTimer m_sincePing;
+    QTimer m_keepAlive; // pings, pong timeout and idle timeout
+    QTimer m_closeTimer;
     qint64 m_bytesToEngine = 0;
     qint64 m_bytesToClient = 0;
-    std::optional<QWebSocketProtocol::CloseCode> m_sentCloseCode;
+    std::optional<quint16> m_sentCloseCode;
+    bool m_closeReceived = false;
+    std::optional<quint16> m_receivedCloseCode;
     QString m_closeCause;
-    bool m_clientSentClose = false;
-    bool m_abandoned = false; // we cut a silent client off: no Close either way
     bool m_clientDone = false;
     bool m_engineDone = false;
     bool m_finished = false;
