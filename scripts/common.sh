@@ -7,7 +7,7 @@ BUILD_DIR=${BUILD_DIR:-$REPO_ROOT/build}
 # Debian 12 packages the build, the tests and the development engine need.
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
-    qt6-base-dev qt6-websockets-dev libssl-dev openssl
+    qt6-base-dev libssl-dev openssl
     mariadb-server clang-format
 )
 

@@ -20,7 +20,7 @@ FUZZ_DIR=$REPO_ROOT/build-fuzz
 FUZZ_SOURCE=$REPO_ROOT/tests/fuzz
 TARGETS=(configfile requesthead)
 FUZZ_PACKAGES=(
-    cmake ninja-build qt6-base-dev qt6-websockets-dev libssl-dev
+    cmake ninja-build qt6-base-dev libssl-dev
     "clang-$LLVM_VERSION" "libclang-rt-$LLVM_VERSION-dev"
 )
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite (unit, integration and the
 # format check); then builds again with AddressSanitizer and UndefinedBehaviorSanitizer in a
-# folder of its own and runs the suite once more. CI runs exactly this.
+# folder of its own and runs the suite once more; then runs each libFuzzer target for
+# $FUZZ_SECONDS (30) seconds. CI runs exactly this.
 #
-#   scripts/test.sh [--no-sanitize] [ctest arguments...]
+#   scripts/test.sh [--no-sanitize] [ctest arguments...]   (--no-sanitize: the first run only)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -43,3 +44,5 @@ if compgen -G "$REPORTS/*" >/dev/null; then
     exit 1
 fi
 say "No sanitizer reports"
+
+"$REPO_ROOT/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"
