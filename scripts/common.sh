@@ -9,6 +9,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     qt6-base-dev libssl-dev openssl
     mariadb-server clang-format
+    clang-14 libclang-rt-14-dev # libFuzzer (scripts/fuzz.sh)
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -17,15 +18,20 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Installs the packages that are not installed yet; apt-get update runs only if needed.
+# Installs those of the given packages (default: PACKAGES, and Node.js) that are not
+# installed yet; apt-get update runs only if something is missing.
 install_packages() {
+    local wanted=("$@")
+    [ ${#wanted[@]} -gt 0 ] || wanted=("${PACKAGES[@]}")
     local missing=()
     local package
-    for package in "${PACKAGES[@]}"; do
+    for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' \
             || missing+=("$package")
     done
-    command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+    if [ $# -eq 0 ]; then
+        command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         say "Installing ${missing[*]}"
         as_root apt-get update -qq

@@ -24,20 +24,6 @@ FUZZ_PACKAGES=(
     "clang-$LLVM_VERSION" "libclang-rt-$LLVM_VERSION-dev"
 )
 
-install_fuzz_packages() {
-    local missing=()
-    local package
-    for package in "${FUZZ_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' \
-            || missing+=("$package")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        say "Installing ${missing[*]}"
-        as_root apt-get update -qq
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}"
-    fi
-}
 
 build_fuzz_targets() {
     say "Building the fuzz targets in $FUZZ_DIR"
@@ -97,7 +83,7 @@ run_target() {
     return "$status"
 }
 
-install_fuzz_packages
+install_packages "${FUZZ_PACKAGES[@]}"
 build_fuzz_targets
 
 WORK=$(mktemp -d)
