@@ -8,9 +8,10 @@ BUILD_DIR=${BUILD_DIR:-$REPO_ROOT/build}
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     qt6-base-dev libssl-dev openssl
-    mariadb-server clang-format
-    clang-14 libclang-rt-14-dev # libFuzzer (scripts/fuzz.sh)
+    mariadb-server
 )
+# What scripts/test.sh needs besides: the format check and libFuzzer (scripts/fuzz.sh).
+TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -18,20 +19,16 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Installs those of the given packages (default: PACKAGES, and Node.js) that are not
-# installed yet; apt-get update runs only if something is missing.
+# Installs those of the given packages, and Node.js, that are not installed yet; apt-get
+# update runs only if something is missing.
 install_packages() {
-    local wanted=("$@")
-    [ ${#wanted[@]} -gt 0 ] || wanted=("${PACKAGES[@]}")
     local missing=()
     local package
-    for package in "${wanted[@]}"; do
+    for package in "$@"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' \
             || missing+=("$package")
     done
-    if [ $# -eq 0 ]; then
-        command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
-    fi
+    command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
     if [ ${#missing[@]} -gt 0 ]; then
         say "Installing ${missing[*]}"
         as_root apt-get update -qq

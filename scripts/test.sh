@@ -14,7 +14,7 @@ if [ "${1:-}" = --no-sanitize ]; then
     shift
 fi
 
-install_packages
+install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 install_node_packages
 build
 say "Running the tests"

@@ -21,7 +21,7 @@ ENGINE_DIR=$STATE/engine
 SOCKET=$ENGINE_DIR/memsql.sock
 CERTS=$STATE/certs
 
-install_packages
+install_packages "${PACKAGES[@]}"
 install_node_packages
 build
 
