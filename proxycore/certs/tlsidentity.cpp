@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include <memory>
@@ -52,13 +53,38 @@ QString lastOpenSslError()
     return QString::fromLatin1(text);
 }
 
-// OpenSSL asks this for a passphrase when a key is encrypted. Without one configured we
-// answer "none" at once: the default callback would wait on a terminal prompt, which a
-// service never answers.
-int refusePassphrase(char *, int, int, void *asked)
+// What OpenSSL's passphrase callback works with.
+struct Passphrase
 {
-    *static_cast<bool *>(asked) = true;
-    return -1;
+    QByteArray text; // empty: none configured
+    bool asked = false;
+};
+
+// OpenSSL asks this for a passphrase when a key is encrypted. It answers from the configured
+// passphrase, or "none" at once: the default callback would wait on a terminal prompt, which
+// a service never answers.
+int providePassphrase(char *buffer, int size, int, void *context)
+{
+    auto *passphrase = static_cast<Passphrase *>(context);
+    passphrase->asked = true;
+    if (passphrase->text.isEmpty() || passphrase->text.size() > size)
+        return -1;
+    std::memcpy(buffer, passphrase->text.constData(), size_t(passphrase->text.size()));
+    return int(passphrase->text.size());
+}
+
+// The passphrase is the file's first line; the file should be readable by the proxy alone.
+Result<QByteArray> readPassphrase(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Error { ErrorCode::KeyUnreadable,
+            u"cannot read ssl_key_passphrase_file %1: %2"_s.arg(path, file.errorString()) };
+    }
+    QByteArray line = file.readLine(4096);
+    while (line.endsWith('\n') || line.endsWith('\r'))
+        line.chop(1);
+    return line;
 }
 
 Result<std::vector<X509Ptr>> readCertificates(const QString &path, const QString &what)
@@ -87,8 +113,15 @@ Result<std::vector<X509Ptr>> readCertificates(const QString &path, const QString
     return certificates;
 }
 
-Result<PkeyPtr> readPrivateKey(const QString &path)
+Result<PkeyPtr> readPrivateKey(const QString &path, const QString &passphraseFile)
 {
+    Passphrase passphrase;
+    if (!passphraseFile.isEmpty()) {
+        Result<QByteArray> text = readPassphrase(passphraseFile);
+        if (!text)
+            return text.error();
+        passphrase.text = text.value();
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         return Error { ErrorCode::KeyUnreadable,
@@ -96,12 +129,18 @@ Result<PkeyPtr> readPrivateKey(const QString &path)
     }
     const QByteArray pem = file.readAll();
     BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
-    bool passphraseAsked = false;
-    PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refusePassphrase, &passphraseAsked));
-    if (!key && passphraseAsked) {
+    PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, providePassphrase, &passphrase));
+    passphrase.text.fill('\0');
+    if (!key && passphrase.asked) {
         ERR_clear_error();
+        if (passphraseFile.isEmpty()) {
+            return Error { ErrorCode::KeyUnreadable,
+                u"ssl_key %1 is encrypted and no passphrase is configured; set "
+                "ssl_key_passphrase_file"_s.arg(path) };
+        }
         return Error { ErrorCode::KeyUnreadable,
-            u"ssl_key %1 is encrypted and no passphrase is configured"_s.arg(path) };
+            u"ssl_key %1 cannot be decrypted with the passphrase in %2"_s.arg(
+                    path, passphraseFile) };
     }
     if (!key) {
         return Error { ErrorCode::KeyUnreadable,
@@ -196,8 +235,10 @@ std::vector<X509 *> orderChain(X509 *leaf,
 
 } // namespace
 
-Result<TlsIdentity> TlsIdentity::load(
-        const QString &certPath, const QString &keyPath, const QString &caPath)
+Result<TlsIdentity> TlsIdentity::load(const QString &certPath,
+        const QString &keyPath,
+        const QString &caPath,
+        const QString &passphraseFile)
 {
     if (!QSslSocket::supportsSsl()) {
         return Error { ErrorCode::TlsUnavailable,
@@ -208,7 +249,7 @@ Result<TlsIdentity> TlsIdentity::load(
     Result<std::vector<X509Ptr>> certificates = readCertificates(certPath, u"ssl_cert"_s);
     if (!certificates)
         return certificates.error();
-    Result<PkeyPtr> key = readPrivateKey(keyPath);
+    Result<PkeyPtr> key = readPrivateKey(keyPath, passphraseFile);
     if (!key)
         return key.error();
     std::vector<X509Ptr> caCertificates;

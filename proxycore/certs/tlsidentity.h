@@ -17,8 +17,11 @@ namespace StudioProxy {
 class TlsIdentity
 {
 public:
-    static Result<TlsIdentity> load(
-            const QString &certPath, const QString &keyPath, const QString &caPath = QString());
+    // passphraseFile holds the passphrase of an encrypted key on its first line.
+    static Result<TlsIdentity> load(const QString &certPath,
+            const QString &keyPath,
+            const QString &caPath = QString(),
+            const QString &passphraseFile = QString());
 
     const QList<QSslCertificate> &chain() const { return m_chain; }
 

@@ -117,6 +117,7 @@ Result<ProxySettings> applyVariables(const RuntimeVariables &variables, ProxySet
     settings.sslCert = variables.value(u"ssl_cert"_s);
     settings.sslKey = variables.value(u"ssl_key"_s);
     settings.sslCa = variables.value(u"ssl_ca"_s);
+    settings.sslKeyPassphraseFile = variables.value(u"ssl_key_passphrase_file"_s);
     return settings;
 }
 

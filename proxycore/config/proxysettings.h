@@ -50,6 +50,7 @@ struct ProxySettings
     QString sslCert;
     QString sslKey;
     QString sslCa;
+    QString sslKeyPassphraseFile;
     EngineEndpoint engine;
     QString logFolder;
 

@@ -225,8 +225,10 @@ Result<QString> ProxyController::apply()
 
     std::optional<TlsIdentity> tls;
     if (settings->protocol == ProxyProtocol::Tls) {
-        Result<TlsIdentity> identity =
-                TlsIdentity::load(settings->sslCert, settings->sslKey, settings->sslCa);
+        Result<TlsIdentity> identity = TlsIdentity::load(settings->sslCert,
+                settings->sslKey,
+                settings->sslCa,
+                settings->sslKeyPassphraseFile);
         if (!identity)
             return identity.error();
         tls = std::move(identity.value());

@@ -34,6 +34,8 @@ private slots:
     void keyMismatch_data();
     void keyMismatch();
     void encryptedKey();
+    void passphraseFile_data();
+    void passphraseFile();
     void unreadable_data();
     void unreadable();
     void validity_data();
@@ -320,6 +322,45 @@ void tst_TlsIdentity::encryptedKey()
     QVERIFY2(identity.error().message.contains(key), qPrintable(identity.error().message));
     QVERIFY2(identity.error().message.contains(u"encrypted"_s),
             qPrintable(identity.error().message));
+}
+
+// TL-01: the key starts the proxy only with the right passphrase, read from a file.
+void tst_TlsIdentity::passphraseFile_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<bool>("loads");
+    QTest::addColumn<QString>("message");
+
+    QTest::newRow("right, with a newline") << "x\n"_ba << true << QString();
+    QTest::newRow("right, CRLF") << "x\r\n"_ba << true << QString();
+    QTest::newRow("wrong") << "y\n"_ba << false << u"cannot be decrypted with the passphrase"_s;
+    QTest::newRow("empty") << QByteArray() << false << u"cannot be decrypted"_s;
+    QTest::newRow("missing file") << QByteArray("(none)") << false
+                                  << u"cannot read ssl_key_passphrase_file"_s;
+}
+
+void tst_TlsIdentity::passphraseFile()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(bool, loads);
+    QFETCH(QString, message);
+
+    const QString passphrase = file(u"passphrase.txt"_s);
+    QFile::remove(passphrase);
+    if (content != "(none)")
+        TestSupport::writeFile(passphrase, content);
+    const QString key = file(u"leaf-ec-passphrase.key"_s);
+    const Result<TlsIdentity> identity =
+            TlsIdentity::load(file(u"fullchain-ec.pem"_s), key, QString(), passphrase);
+    QCOMPARE(identity.ok(), loads);
+    if (loads) {
+        QCOMPARE(identity->chain().front().subjectInfo(QSslCertificate::CommonName),
+                QStringList { u"localhost"_s });
+        return;
+    }
+    QCOMPARE(identity.error().code, ErrorCode::KeyUnreadable);
+    QVERIFY2(identity.error().message.contains(message), qPrintable(identity.error().message));
+    QVERIFY2(identity.error().message.contains(passphrase), qPrintable(identity.error().message));
 }
 
 void tst_TlsIdentity::unreadable_data()

@@ -333,6 +333,7 @@ void tst_RuntimeVariables::definitions()
                     u"ssl_cert"_s,
                     u"ssl_key"_s,
                     u"ssl_ca"_s,
+                    u"ssl_key_passphrase_file"_s,
                     u"proxy_max_sessions"_s,
                     u"proxy_max_frame_size"_s,
                     u"proxy_handshake_timeout"_s,
