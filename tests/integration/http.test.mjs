@@ -141,3 +141,52 @@ describe('plain HTTP to the wss:// port', () => {
     await proxy.stop();
   });
 });
+
+describe('limits set by runtime variables', () => {
+  let proxy;
+  let port;
+
+  before(async () => {
+    port = await freePort();
+    proxy = await startProxy(temp.dir, {
+      http_proxy_port: port, socket: path.join(temp.dir, 'engine.sock'),
+      tracelogsdir: path.join(temp.dir, 'logs-limits'),
+      proxy_max_sessions: 1, proxy_allowed_origins: 'https://studio.example.test, https://other.test',
+      proxy_handshake_timeout: 1, proxy_idle_timeout: 1,
+    }, { name: 'limits' });
+  });
+
+  after(() => proxy.stop());
+
+  const allowed = 'Origin: https://studio.example.test';
+
+  it('refuses an origin that is not allowed with 403, and logs it', async () => {
+    const response = await request('ws', port,
+      upgrade(['Sec-WebSocket-Version: 13', 'Origin: https://evil.test']));
+    assert.equal(response.status, 403);
+    await waitFor(() => /refused origin https:\/\/evil\.test with 403/.test(proxy.log()));
+  });
+
+  it('refuses a session over proxy_max_sessions with 503 before the upgrade', async () => {
+    const { openWebSocket } = await import('./lib/client.mjs');
+    const first = openWebSocket(`ws://localhost:${port}/`, { origin: 'https://studio.example.test' });
+    await new Promise((resolve, reject) => { first.once('open', resolve); first.once('error', reject); });
+    const second = await request('ws', port, upgrade(['Sec-WebSocket-Version: 13', allowed]));
+    assert.equal(second.status, 503);
+    assert.equal(second.fields['retry-after'], '1');
+    // Idle for over proxy_idle_timeout: closed with 1001.
+    const code = await new Promise((resolve) => first.once('close', resolve));
+    assert.equal(code, 1001);
+  });
+
+  it('drops a connection that sends no request head within proxy_handshake_timeout', async () => {
+    const started = Date.now();
+    await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('close', resolve);
+      socket.on('error', () => {});
+    });
+    const waited = Date.now() - started;
+    assert.ok(waited >= 900 && waited < 5000, `dropped after ${waited} ms`);
+  });
+});
