@@ -15,6 +15,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <sys/resource.h>
 
 using namespace Qt::StringLiterals;
 using namespace StudioProxy;
@@ -35,8 +36,26 @@ constexpr int ShutdownGraceMs = 3000;
 
 } // namespace
 
+namespace {
+
+// Two descriptors per session, one per connection still in its handshake: the soft limit
+// (often 1024) would fail the listener long before proxy_max_sessions. The hard limit is
+// what the admin allows; take it.
+void raiseDescriptorLimit()
+{
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
+
 int runHeadless(const HeadlessOptions &options)
 {
+    raiseDescriptorLimit();
+
     const Result<ConfigFile> config = ConfigFile::read(options.configPath);
     if (!config)
         return fail(config.error());

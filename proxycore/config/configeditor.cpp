@@ -160,6 +160,8 @@ Result<void> writeWithBackup(const QString &path, const QByteArray &content, QSt
     return {};
 }
 
+// The key must be an option name; a value for one of the proxy's variables must pass the
+// checks SET GLOBAL applies, so that what is written lets the next start succeed.
 Result<void> validate(const QString &key, const std::optional<QString> &value)
 {
     static const QRegularExpression name(u"^[a-z0-9_]+$"_s);
@@ -169,19 +171,17 @@ Result<void> validate(const QString &key, const std::optional<QString> &value)
     }
     if (!value)
         return {};
-    if (value->contains(u'\n') || value->contains(u'\r')) {
+    if (value->contains(u'\n') || value->contains(u'\r'))
         return Error { ErrorCode::InvalidValue, u"a config value cannot span lines"_s };
-    }
     const RuntimeVariables::Definition *definition = RuntimeVariables::definition(key);
-    if (definition && definition->kind == RuntimeVariables::Kind::Port) {
-        bool ok = false;
-        const uint port = value->toUInt(&ok);
-        if (!ok || port > 65535) {
-            return Error { ErrorCode::InvalidValue,
-                u"%1 must be a port number from 0 to 65535, not \"%2\""_s.arg(key, *value) };
-        }
+    if (!definition)
+        return {};
+    if (definition->kind != RuntimeVariables::Kind::Path && value->trimmed().isEmpty()) {
+        return Error { ErrorCode::InvalidValue,
+            u"%1 needs a value; use --unset to remove it"_s.arg(key) };
     }
-    return {};
+    RuntimeVariables probe;
+    return probe.set(key, *value);
 }
 
 } // namespace

@@ -109,6 +109,12 @@ QList<Conflict> ProxyController::conflicts() const
                             port) });
         }
     }
+    const qint64 ping = m_variables.integer(u"proxy_ping_interval"_s);
+    if (ping > 0 && m_variables.integer(u"proxy_pong_timeout"_s) <= ping) {
+        found.append({ Conflict::Severity::Error,
+                u"proxy_pong_timeout must be longer than proxy_ping_interval, or healthy "
+                "clients are cut off before they are pinged"_s });
+    }
     if (https && m_variables.isSet(u"ssl_cert"_s)) {
         const QList<QSslCertificate> chain =
                 QSslCertificate::fromPath(m_variables.value(u"ssl_cert"_s));
@@ -281,6 +287,11 @@ Result<QList<StatementResult>> ProxyController::sql(const QString &statements)
 Result<ConfigUpdate> ProxyController::updateConfig(
         const QString &key, const std::optional<QString> &value)
 {
+    // The config file is the engine's too: update-config touches the proxy's variables only.
+    if (!RuntimeVariables::definition(key.trimmed().toLower().replace(u'-', u'_'))) {
+        return Error { ErrorCode::InvalidValue,
+            u"\"%1\" is not one of the proxy's variables; see ctl status for them"_s.arg(key) };
+    }
     Result<ConfigUpdate> update = ConfigEditor::update(m_configPath, key, value);
     if (update) {
         m_log->info(u"config file %1 updated: %2 (backup %3)"_s.arg(

@@ -14,6 +14,14 @@ QString describe(const RequestHead &head)
             QString::fromLatin1(head.method), QString::fromLatin1(head.target.left(200)));
 }
 
+// 16 bytes in base64, nothing else (RFC 6455 section 4.2.1, item 5).
+bool isWebSocketKey(const QByteArray &key)
+{
+    const auto decoded =
+            QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
+    return decoded && decoded.decoded.size() == 16;
+}
+
 } // namespace
 
 Admission Admission::respond(int status,
@@ -56,8 +64,8 @@ Admission admit(const RequestHead &head, const AdmissionLimits &limits, int acti
 
     if (head.method != "GET" || head.version != "HTTP/1.1"
             || !head.fieldHasToken("connection", "upgrade")
-            || QByteArray::fromBase64(head.field("sec-websocket-key")).size() != 16
-            || head.field("host").isEmpty()) {
+            || !isWebSocketKey(head.field("sec-websocket-key")) || head.field("host").isEmpty()
+            || head.field("host").contains(',')) {
         // RFC 6455 section 4.2.1: Host is required, and the key is 16 bytes in base64.
         return Admission::respond(400,
                 "Bad Request",

@@ -131,6 +131,19 @@ void Proxy::stop()
 // session. One deadline covers the head and the handshake.
 void Proxy::beginHandshake(QTcpSocket *socket)
 {
+    // Connections that have not sent their head yet cost a descriptor each and prove
+    // nothing; past this many, new ones are closed at once rather than let a crowd of idle
+    // sockets exhaust the descriptors that sessions need.
+    if (m_handshaking.size() >= MaxHandshaking) {
+        socket->abort();
+        socket->deleteLater();
+        if (!m_warnedHandshaking)
+            m_log->warning(u"%1 connections are in their handshake; closing new ones until "
+                           "some finish"_s.arg(MaxHandshaking));
+        m_warnedHandshaking = true;
+        return;
+    }
+    m_warnedHandshaking = false;
     socket->setParent(this);
     m_handshaking.insert(socket);
     auto *deadline = new QTimer(socket);

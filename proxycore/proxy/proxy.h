@@ -28,6 +28,8 @@ class Proxy final : public QObject
 {
     Q_OBJECT
 public:
+    static constexpr qsizetype MaxHandshaking = 1024;
+
     explicit Proxy(EventLog *log, QObject *parent = nullptr);
     ~Proxy() override;
 
@@ -79,6 +81,7 @@ private:
     qint64 m_endedBytesToEngine = 0;
     qint64 m_endedBytesToClient = 0;
     bool m_stopping = false;
+    bool m_warnedHandshaking = false;
 };
 
 } // namespace StudioProxy

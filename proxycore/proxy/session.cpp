@@ -40,8 +40,18 @@ Session::Session(quint64 id,
     m_engine->setReadBufferSize(ReadAhead);
 
     connect(m_client, &QTcpSocket::readyRead, this, &Session::readClient);
-    connect(m_client, &QTcpSocket::bytesWritten, this, &Session::relayEngineBytes);
+    connect(m_client, &QTcpSocket::readChannelFinished, this, &Session::onClientFinished);
     connect(m_client, &QTcpSocket::disconnected, this, &Session::onClientDisconnected);
+    // The client's backlog shrinking lets both directions go on: engine bytes, and the
+    // client's own frames, whose pongs and Close answers add to that backlog. With TLS the
+    // backlog drains as encrypted bytes, which only encryptedBytesWritten() reports.
+    const auto clientDrained = [this] {
+        relayEngineBytes();
+        readClient();
+    };
+    connect(m_client, &QTcpSocket::bytesWritten, this, clientDrained);
+    if (auto *tls = qobject_cast<QSslSocket *>(m_client))
+        connect(tls, &QSslSocket::encryptedBytesWritten, this, clientDrained);
     connect(m_engine, &EngineSocket::connected, this, &Session::onEngineConnected);
     connect(m_engine, &EngineSocket::readyRead, this, &Session::relayEngineBytes);
     connect(m_engine, &EngineSocket::bytesWritten, this, &Session::readClient);
@@ -98,7 +108,8 @@ void Session::readClient()
 {
     QByteArray chunk;
     while (!m_clientDone && !m_closeReceived && m_client->bytesAvailable() > 0
-            && (m_sentCloseCode || m_engineDone || !engineCongested())) {
+            && (m_sentCloseCode || m_engineDone || !engineCongested())
+            && clientBacklog() < HighWater) {
         chunk.resize(std::min(m_client->bytesAvailable(), ReadChunk));
         const qint64 got = m_client->read(chunk.data(), chunk.size());
         if (got <= 0)
@@ -147,7 +158,9 @@ void Session::closeReceived(std::optional<quint16> code, const QString &reason)
         m_client->write(answer);
     }
     // Section 7.1.1: the server closes TCP first. Frames the client sent before its Close
-    // (a COM_QUIT, say) still reach the engine.
+    // (a COM_QUIT, say) still reach the engine. A client that does not read what is still
+    // owed to it does not hold the session for ever.
+    m_closeTimer.start(CloseTimeoutMs);
     m_client->disconnectFromHost();
     m_engine->close();
 }
@@ -250,6 +263,23 @@ void Session::onEngineFailed(const QString &reason)
     finishIfDone();
 }
 
+// A FIN from the client: what it sent before still reaches the engine, and nothing more is
+// written to it (RFC 9293 lets it close its read side too).
+void Session::onClientFinished()
+{
+    if (m_clientDone)
+        return;
+    QByteArray rest;
+    while (!m_closeReceived && m_client->bytesAvailable() > 0) {
+        rest = m_client->read(ReadChunk);
+        if (!m_parser.feed(rest.data(), rest.size(), *this))
+            break;
+    }
+    if (m_closeCause.isEmpty())
+        m_closeCause = u"client went away without a close frame"_s;
+    m_client->abort();
+}
+
 void Session::onClientDisconnected()
 {
     m_clientDone = true;
@@ -265,6 +295,9 @@ void Session::checkLiveness()
 {
     if (m_clientDone || m_sentCloseCode)
         return;
+    // Bytes we have not read yet (held back while the engine is slow) prove the client alive.
+    if (m_client->bytesAvailable() > 0)
+        m_heardFrom.restart();
     if (m_limits.pingIntervalMs > 0 && m_heardFrom.elapsed() > m_limits.pongTimeoutMs) {
         // Nothing will reach it any more, a Close frame included.
         m_closeCause =

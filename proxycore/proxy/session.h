@@ -80,6 +80,7 @@ private:
     void onEngineConnected();
     void onEngineClosed();
     void onEngineFailed(const QString &reason);
+    void onClientFinished();
     void onClientDisconnected();
     void checkLiveness();
     void finishIfDone();

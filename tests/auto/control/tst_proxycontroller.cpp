@@ -556,7 +556,8 @@ void tst_ProxyController::handleSql()
     QCOMPARE(show.rows,
             QList<QStringList>({ { u"ssl_cert"_s, QString() },
                     { u"ssl_key"_s, QString() },
-                    { u"ssl_ca"_s, u"/etc/ssl/ca.pem"_s } }));
+                    { u"ssl_ca"_s, u"/etc/ssl/ca.pem"_s },
+                    { u"ssl_key_passphrase_file"_s, QString() } }));
 
     const StatementResult select = ControlProtocol::statementFrom(list.at(2).toObject());
     QCOMPARE(select.statement, u"SELECT 1"_s);
