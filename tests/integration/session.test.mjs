@@ -2,6 +2,7 @@
 // Unix socket behind the proxy, a raw `ws` client in front.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { openWebSocket } from './lib/client.mjs';
@@ -173,6 +174,37 @@ for (const scheme of ['ws', 'wss']) {
       // A paused socket sees no end until it reads again: the proxy has hung up by now.
       record.socket.resume();
       await record.closedPromise;
+    });
+
+    it('delivers the bytes a client sent before its FIN, and nothing more to it', async () => {
+      const ws = open();
+      await opened(ws);
+      const record = await waitFor(() => engine.connections.at(-1)?.socket.readyState === 'open'
+        && engine.connections.at(-1), { what: 'the engine connection' });
+      const payload = randomBytes(4 * 1024 * 1024);
+      ws.send(payload, () => ws._socket.end()); // FIN right after the frame, no Close
+      await waitFor(() => record.bytes().length >= payload.length,
+        { what: 'the frame at the engine', timeoutMs: 10000 });
+      assert.ok(record.bytes().equals(payload));
+      await record.closedPromise;
+    });
+
+    it('keeps its memory when a client floods pings and reads nothing', async () => {
+      const ws = open();
+      await opened(ws);
+      ws._socket.pause(); // reads nothing from now on
+      const { pid } = await proxy.status();
+      const rss = () => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]);
+      const before = rss();
+      const ping = Buffer.concat([Buffer.from([0x89, 0x80 | 125, 1, 2, 3, 4]), Buffer.alloc(125, 7)]);
+      const batch = Buffer.concat(Array.from({ length: 8000 }, () => ping)); // ~1 MB of pings
+      for (let i = 0; i < 40; ++i) {
+        if (!ws._socket.write(batch)) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const growth = (rss() - before) / 1024;
+      assert.ok(growth < 16, `the proxy grew ${growth.toFixed(1)} MiB for 40 MB of pings`);
+      ws.terminate();
     });
 
     it('answers a frame header declaring 1 GiB with Close 1009 at once', async () => {
