@@ -8,7 +8,7 @@ import { openWebSocket } from './lib/client.mjs';
 import { makeCertificates } from './lib/certs.mjs';
 import { startFakeEngine } from './lib/fakeengine.mjs';
 import { freePort, startProxy } from './lib/proxy.mjs';
-import { tempDir } from './lib/util.mjs';
+import { tempDir, waitFor } from './lib/util.mjs';
 
 const temp = tempDir('listener');
 const GREETING = Buffer.from('engine greeting');
@@ -90,5 +90,32 @@ describe('a wss:// listener with a chain file', () => {
     socket.destroy();
     assert.ok(error, 'the handshake must fail');
     assert.match(error.code ?? error.message, /PROTOCOL_VERSION|ALERT|ECONNRESET|unsupported protocol/i);
+  });
+});
+
+describe('a TLS client that gives up on the certificate (TL-02)', () => {
+  it('is logged with the reason', async () => {
+    const certDir = path.join(temp.dir, 'dns-only');
+    mkdirSync(certDir);
+    const certs = makeCertificates(certDir, { names: ['localhost'], ips: [] });
+    const port = await freePort();
+    const proxy = await startProxy(temp.dir, {
+      https_proxy_port: port, ssl_cert: certs.cert, ssl_key: certs.key,
+      socket: path.join(temp.dir, 'engine.sock'), tracelogsdir: path.join(temp.dir, 'logs-dns'),
+    }, { name: 'dns-only' });
+    try {
+      // By address, to a certificate that names only localhost: the client refuses it.
+      const error = await new Promise((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port, ca: readFileSync(certs.ca) });
+        socket.once('secureConnect', () => { socket.destroy(); resolve(null); });
+        socket.once('error', resolve);
+      });
+      assert.equal(error?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+      const line = await waitFor(() => proxy.log().match(/TLS handshake with 127\.0\.0\.1:\d+ failed: (.+)/),
+        { what: 'the failed handshake in the log' });
+      assert.ok(line[1].length > 0);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
