@@ -91,7 +91,16 @@ int runHeadless(const HeadlessOptions &options)
     if (const Result<void> listening = control.listen(controlPath); !listening)
         return fail(listening.error(), &log);
 
-    if (const Result<void> started = controller.start(); !started)
+    // Warnings while starting (an expired certificate, say) reach the admin's terminal too.
+    const QMetaObject::Connection startupWarnings = QObject::connect(&log,
+            &EventLog::eventLogged,
+            [](const QDateTime &, EventLog::Level level, const QString &message) {
+                if (level == EventLog::Level::Warning)
+                    std::fprintf(stderr, "studio-proxy: warning: %s\n", qUtf8Printable(message));
+            });
+    const Result<void> started = controller.start();
+    QObject::disconnect(startupWarnings);
+    if (!started)
         return fail(started.error(), &log);
 
     const Result<ProxyStatus> status = controller.status();

@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { openWebSocket } from './lib/client.mjs';
-import { makeCertificates } from './lib/certs.mjs';
+import { makeCertificates, makeExpiredCertificate } from './lib/certs.mjs';
 import { startFakeEngine } from './lib/fakeengine.mjs';
 import { freePort, startProxy } from './lib/proxy.mjs';
 import { tempDir, waitFor } from './lib/util.mjs';
@@ -114,6 +114,25 @@ describe('a TLS client that gives up on the certificate (TL-02)', () => {
       const line = await waitFor(() => proxy.log().match(/TLS handshake with 127\.0\.0\.1:\d+ failed: (.+)/),
         { what: 'the failed handshake in the log' });
       assert.ok(line[1].length > 0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('an expired certificate (TL-02)', () => {
+  it('starts the proxy with a warning on stderr and in the log', async () => {
+    const certDir = path.join(temp.dir, 'expired');
+    mkdirSync(certDir);
+    const certs = makeExpiredCertificate(certDir);
+    const proxy = await startProxy(temp.dir, {
+      https_proxy_port: await freePort(), ssl_cert: certs.cert, ssl_key: certs.key,
+      socket: path.join(temp.dir, 'engine.sock'), tracelogsdir: path.join(temp.dir, 'logs-expired'),
+    }, { name: 'expired' });
+    try {
+      const warning = `the certificate in ${certs.cert} expired on 2020-02-01T00:00:00Z`;
+      assert.match(proxy.output().stderr, new RegExp(`studio-proxy: warning: ${warning}`));
+      assert.match(proxy.log(), new RegExp(`WARN  ${warning}`));
     } finally {
       await proxy.stop();
     }

@@ -51,3 +51,25 @@ export function makeCertificates(dir, {
   }
   return certificates;
 }
+
+// A leaf for localhost, signed by a CA of its own, valid only in January 2020 (TL-02).
+export function makeExpiredCertificate(dir) {
+  const file = (name) => path.join(dir, name);
+  writeFileSync(file('ca.cnf'), [
+    '[req]', 'distinguished_name = dn', 'prompt = no', '[dn]', 'CN = Expired Test CA',
+    '[ca]', 'default_ca = dated', '[dated]', 'database = index.txt', 'serial = serial.txt',
+    'new_certs_dir = .', 'default_md = sha256', 'policy = any', '[any]', 'commonName = supplied',
+    '[leaf]', 'subjectAltName = DNS:localhost', 'basicConstraints = CA:FALSE',
+    'extendedKeyUsage = serverAuth',
+  ].join('\n') + '\n');
+  writeFileSync(file('index.txt'), '');
+  writeFileSync(file('serial.txt'), '10\n');
+  openssl(['req', '-config', 'ca.cnf', '-x509', '-newkey', 'ec', '-pkeyopt',
+    'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30'], dir);
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', 'expired.key', '-out', 'expired.csr', '-subj', '/CN=localhost'], dir);
+  openssl(['ca', '-config', 'ca.cnf', '-batch', '-notext', '-cert', 'ca.pem', '-keyfile', 'ca.key',
+    '-startdate', '20200101000000Z', '-enddate', '20200201000000Z', '-extensions', 'leaf',
+    '-in', 'expired.csr', '-out', 'expired.pem'], dir);
+  return { cert: file('expired.pem'), key: file('expired.key') };
+}
