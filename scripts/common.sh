@@ -10,8 +10,9 @@ PACKAGES=(
     qt6-base-dev libssl-dev openssl
     mariadb-server
 )
-# What scripts/test.sh needs besides: the format check and libFuzzer (scripts/fuzz.sh).
-TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev)
+# What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh) and the
+# conformance suite (Python 3, standard library only).
+TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
