@@ -256,9 +256,10 @@ function streamResult(socket) {
   pump();
   return progress;
 }
+
 const STALL_MS = 30000;
 const STALL_LIMIT = 8 * MiB; // RSS growth allowed above idle while the client reads nothing
-const DRAIN_LIMIT_MS = 10000; // for the rest to arrive once it reads again (ws:// takes < 1 s)
+const DRAIN_LIMIT_MS = 10000; // for the rest to arrive once it reads again (about 0.5 s here)
 
 // What ASan's allocator keeps (quarantine, shadow memory) is not the proxy's doing.
 const sanitized = (pid) => readFileSync(`/proc/${pid}/maps`, 'utf8').includes('libasan');
@@ -374,10 +375,7 @@ for (const scheme of ['ws', 'wss']) {
       assert.ok(run.receivedAtLimit > run.stalledAt, 'bytes flow again once the client reads');
     });
 
-    it(`delivers all 200 MiB within ${DRAIN_LIMIT_MS / 1000} s of the client reading again, then Close 1000 and closes TCP`, {
-      todo: scheme === 'wss' && 'over TLS the relay stalls after the backlog filled: nothing resumes '
-        + 'it when the encrypted bytes drain, until a keepalive ping (up to ~45 s)',
-    }, () => {
+    it(`delivers all 200 MiB within ${DRAIN_LIMIT_MS / 1000} s of the client reading again, then Close 1000 and closes TCP`, () => {
       assert.ok(run.close, `no Close ${run.drainMs} ms after resuming; ${mib(run.receivedAtLimit)} of `
         + `${mib(TOTAL)} received`);
       assert.equal(run.verifier.received, TOTAL, 'every byte arrives');
@@ -386,9 +384,7 @@ for (const scheme of ['ws', 'wss']) {
       assert.ok(run.tcpClosed, 'the proxy closed TCP after the Close');
     });
 
-    it(`logs the session closed with code 1000 and ${TOTAL} B to the client`, {
-      todo: scheme === 'wss' && 'the session has not ended yet (the stall above)',
-    }, async () => {
+    it(`logs the session closed with code 1000 and ${TOTAL} B to the client`, async () => {
       const line = await waitFor(() => closedLines(proxy.log())[1],
         { what: 'the session closed in the log', timeoutMs: 2000 });
       assert.match(line, new RegExp(`code 1000 \\(engine closed the connection\\); client to engine 0 B, engine to client ${TOTAL} B`));
@@ -481,8 +477,8 @@ for (const scheme of ['ws', 'wss']) {
         assert.ok(afterRss - baseline.rss < 4 * MiB, `RSS ${mib(baseline.rss)} -> ${mib(afterRss)}`);
       }
       assert.equal(churnLines.length, CYCLES, 'a closed line for every session');
-      assert.equal(churnLines.filter((l) => /code 1006 \(client went away without a close frame\)/.test(l)).length,
-        CYCLES, 'each logged as a client gone without a Close');
+      const otherwise = churnLines.filter((l) => !/code 1006 \(client went away without a close frame\)/.test(l));
+      assert.deepEqual(otherwise.slice(0, 3), [], `${otherwise.length} not logged as a client gone without a Close`);
 
       // And it still serves.
       const client = await connectRaw({ scheme, port });
