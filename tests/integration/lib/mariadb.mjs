@@ -73,7 +73,7 @@ export async function startMariaDB(dir, { ssl } = {}) {
     socketPath,
     datadir,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
