@@ -146,8 +146,8 @@ StatementResult runOne(Controller &controller, const QString &statement)
                                "([A-Za-z_][A-Za-z0-9_]*)\\s*:?=.*$"_s,
             Re::CaseInsensitiveOption | Re::DotMatchesEverythingOption);
     static const Re restartRe(u"^RESTART\\s+PROXY$"_s, Re::CaseInsensitiveOption);
-    static const Re showVariablesRe(
-            u"^SHOW\\s+(?:GLOBAL\\s+)?VARIABLES(?:\\s+LIKE\\s+('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"))?$"_s,
+    static const Re showVariablesRe(u"^SHOW\\s+(?:GLOBAL\\s+)?VARIABLES"
+                                    "(?:\\s+LIKE\\s+('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"))?$"_s,
             Re::CaseInsensitiveOption);
     static const Re showStatusRe(u"^SHOW\\s+PROXY\\s+STATUS$"_s, Re::CaseInsensitiveOption);
 
