@@ -20,6 +20,8 @@ export async function connectThroughProxy(url, {
   const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   const stream = createWebSocketStream(ws);
   stream.on('error', () => {});
+  // A query in flight would wait for ever on a stream whose WebSocket closed under it.
+  ws.once('close', (code) => stream.destroy(new Error(`WebSocket closed with ${code}`)));
   try {
     const connection = await mysql.createConnection({
       stream, user, password, database: APP_DATABASE, ...options,
