@@ -203,8 +203,10 @@ for (const scheme of ['ws', 'wss']) {
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const growth = (rss() - before) / 1024;
-      assert.ok(growth < 16, `the proxy grew ${growth.toFixed(1)} MiB for 40 MB of pings`);
       ws.terminate();
+      // AddressSanitizer keeps freed memory in quarantine: RSS says nothing under it.
+      if (!process.env.ASAN_OPTIONS)
+        assert.ok(growth < 16, `the proxy grew ${growth.toFixed(1)} MiB for 40 MB of pings`);
     });
 
     it('answers a frame header declaring 1 GiB with Close 1009 at once', async () => {
