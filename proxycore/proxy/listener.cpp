@@ -1,6 +1,7 @@
 #include "proxy/listener.h"
 
 #include "log/logging.h"
+#include "proxy/peername.h"
 
 #include <QSocketNotifier>
 #include <QSslSocket>
@@ -24,23 +25,6 @@ namespace {
 QString errnoText(int error)
 {
     return QString::fromLocal8Bit(std::strerror(error));
-}
-
-// "1.2.3.4:5" or "[::1]:5"; IPv4 clients on the dual-stack socket show as IPv4.
-QString describePeer(const sockaddr_storage &address)
-{
-    QHostAddress host(reinterpret_cast<const sockaddr *>(&address));
-    bool isV4 = false;
-    const QHostAddress v4(host.toIPv4Address(&isV4));
-    if (isV4)
-        host = v4;
-    const quint16 port = address.ss_family == AF_INET6
-            ? ntohs(reinterpret_cast<const sockaddr_in6 &>(address).sin6_port)
-            : ntohs(reinterpret_cast<const sockaddr_in &>(address).sin_port);
-    const QString text = host.protocol() == QAbstractSocket::IPv6Protocol
-            ? u"[%1]"_s.arg(host.toString())
-            : host.toString();
-    return u"%1:%2"_s.arg(text).arg(port);
 }
 
 // A listening TCP socket on address:port; QHostAddress::Any means every address, IPv6 and
@@ -191,12 +175,8 @@ void Listener::close()
 void Listener::acceptPending()
 {
     while (m_descriptor >= 0) {
-        sockaddr_storage peer {};
-        socklen_t length = sizeof peer;
-        const int descriptor = ::accept4(m_descriptor,
-                reinterpret_cast<sockaddr *>(&peer),
-                &length,
-                SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int descriptor =
+                ::accept4(m_descriptor, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (descriptor < 0) {
             const int error = errno;
             if (error == EAGAIN || error == EWOULDBLOCK)
@@ -224,11 +204,10 @@ void Listener::acceptPending()
         }
         m_failingSince.invalidate();
 
-        const QString peerName = describePeer(peer);
         if (m_protocol == ProxyProtocol::Tls) {
             auto *socket = new QSslSocket(this);
             socket->setSocketDescriptor(descriptor);
-            startTls(socket, peerName);
+            startTls(socket, peerName(socket));
         } else {
             auto *socket = new QTcpSocket();
             socket->setSocketDescriptor(descriptor);

@@ -4,6 +4,7 @@
 #include "log/eventlog.h"
 #include "log/logging.h"
 #include "proxy/listener.h"
+#include "proxy/peername.h"
 #include "proxy/session.h"
 #include "proxy/websocketframes.h"
 
@@ -14,17 +15,7 @@ using namespace Qt::StringLiterals;
 
 namespace StudioProxy {
 
-namespace {
-
-QString describePeer(const QTcpSocket *socket)
-{
-    bool isV4 = false;
-    const QHostAddress v4(socket->peerAddress().toIPv4Address(&isV4));
-    const QString host = isV4 ? v4.toString() : u"[%1]"_s.arg(socket->peerAddress().toString());
-    return u"%1:%2"_s.arg(host).arg(socket->peerPort());
-}
-
-} // namespace
+namespace { } // namespace
 
 Proxy::Proxy(EventLog *log, QObject *parent)
     : QObject(parent)
@@ -173,7 +164,7 @@ void Proxy::beginHandshake(QTcpSocket *socket)
             forget();
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
             if (!admission.logLine.isEmpty())
-                m_log->info(u"request from %1: %2"_s.arg(describePeer(socket), admission.logLine));
+                m_log->info(u"request from %1: %2"_s.arg(peerName(socket), admission.logLine));
             socket->write(
                     m_stopping ? refuseHead(HeadStatus::Malformed).response : admission.response);
             socket->disconnectFromHost();
@@ -188,7 +179,7 @@ void Proxy::beginHandshake(QTcpSocket *socket)
         forget();
         delete deadline;
 
-        const Session::Client client { describePeer(socket),
+        const Session::Client client { peerName(socket),
             QString::fromUtf8(parsed.head.field("origin")),
             QString::fromUtf8(parsed.head.path()) };
         auto *session = new Session(
