@@ -1,3 +1,4 @@
+#include "cert.h"
 #include "ctl.h"
 #include "headless.h"
 
@@ -18,6 +19,8 @@ int main(int argc, char *argv[])
     const QStringList arguments = QCoreApplication::arguments();
     if (arguments.size() > 1 && arguments.at(1) == u"ctl")
         return runCtl(arguments.mid(1));
+    if (arguments.size() > 1 && arguments.at(1) == u"cert")
+        return runCert(arguments.mid(1));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

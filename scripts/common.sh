@@ -10,9 +10,10 @@ PACKAGES=(
     qt6-base-dev libssl-dev openssl
     mariadb-server
 )
-# What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh) and the
-# conformance suite (Python 3, standard library only).
-TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3)
+# What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh), the
+# conformance suite (Python 3, standard library only), and the browser test (Chromium, and
+# certutil for the NSS database it reads).
+TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 chromium libnss3-tools)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "certs/opensslsupport.h"
 #include "util/result.h"
 
 #include <QDateTime>
@@ -22,6 +23,11 @@ public:
             const QString &keyPath,
             const QString &caPath = QString(),
             const QString &passphraseFile = QString());
+
+    static Result<TlsIdentity> load(const QString &certPath,
+            const QString &keyPath,
+            const QString &caPath,
+            const KeyPassphrase &passphrase);
 
     const QList<QSslCertificate> &chain() const { return m_chain; }
 

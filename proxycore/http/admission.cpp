@@ -1,6 +1,16 @@
 #include "http/admission.h"
 
+#include <QFile>
+
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
+
+// The trust-check page is compiled into this static library; register it before first use.
+static void registerTrustCheckPage()
+{
+    Q_INIT_RESOURCE(trustcheck);
+}
 
 namespace StudioProxy {
 
@@ -20,6 +30,62 @@ bool isWebSocketKey(const QByteArray &key)
     const auto decoded =
             QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
     return decoded && decoded.decoded.size() == 16;
+}
+
+// The page's files and their media types, by request path.
+struct PageFile
+{
+    QByteArrayView path;
+    const char *resource;
+    QByteArrayView contentType;
+};
+
+constexpr PageFile PageFiles[] = {
+    { "/", ":/trustcheck/index.html", "text/html; charset=utf-8" },
+    { "/trust-check.js", ":/trustcheck/trust-check.js", "text/javascript; charset=utf-8" },
+    { "/trust-check.css", ":/trustcheck/trust-check.css", "text/css; charset=utf-8" },
+};
+
+// A Host value fit to be written into a header: name or address and port, nothing else.
+bool isPlainHost(const QByteArray &host)
+{
+    return !host.isEmpty() && host.size() <= 255
+            && std::all_of(host.begin(), host.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                           || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+               });
+}
+
+// The trust-check page (GET /): scripts and styles from this origin only, and WebSocket
+// connections to this host alone; CSP 'self' covers ws: and wss: only in newer browsers, so
+// the origins are named as well.
+Admission servePage(const RequestHead &head, const PageFile &page)
+{
+    static const bool registered = [] {
+        registerTrustCheckPage();
+        return true;
+    }();
+    Q_UNUSED(registered);
+
+    QFile file(QString::fromLatin1(page.resource));
+    if (!file.open(QIODevice::ReadOnly))
+        return Admission::respond(500, "Internal Server Error", "The page is missing.\n");
+    const QByteArray body = file.readAll();
+    const QByteArray host = head.field("host").trimmed();
+    QByteArray connect = "'self'";
+    if (isPlainHost(host))
+        connect += " wss://" + host + " ws://" + host;
+
+    Admission admission;
+    admission.status = 200;
+    admission.response = "HTTP/1.1 200 OK\r\nContent-Type: " + page.contentType.toByteArray()
+            + "\r\nContent-Length: " + QByteArray::number(body.size())
+            + "\r\nConnection: close\r\nCache-Control: no-store\r\n"
+              "X-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'none'; "
+              "script-src 'self'; style-src 'self'; connect-src "
+            + connect + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'\r\n\r\n"
+            + body;
+    return admission;
 }
 
 } // namespace
@@ -53,11 +119,15 @@ Admission admit(const RequestHead &head, const AdmissionLimits &limits, int acti
         }
         if (head.path() == "/ping")
             return Admission::respond(200, "OK", "pong\n");
+        for (const PageFile &page : PageFiles) {
+            if (head.path() == page.path)
+                return servePage(head, page);
+        }
         // RFC 9110 section 15.5.22: 426 names the protocol to switch to.
         return Admission::respond(426,
                 "Upgrade Required",
-                "This port serves WebSocket connections for SingleStore Studio; GET /ping "
-                "answers pong.\n",
+                "This port serves WebSocket connections for SingleStore Studio; GET / shows "
+                "whether this browser trusts it, GET /ping answers pong.\n",
                 "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n",
                 u"answered %1 without a WebSocket upgrade with 426"_s.arg(describe(head)));
     }

@@ -34,7 +34,8 @@ struct Admission
             const QString &logLine = QString());
 };
 
-// RFC 6455 section 4.2.1 and 4.4 for the upgrade; GET /ping answers "pong" for health checks.
+// RFC 6455 section 4.2.1 and 4.4 for the upgrade; GET /ping answers "pong" for health checks;
+// GET / serves the trust-check page (and its script and style sheet).
 Admission admit(const RequestHead &head, const AdmissionLimits &limits, int activeSessions);
 
 // A refusal for a head that could not be parsed (400) or grew past the limits (431).

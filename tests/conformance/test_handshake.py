@@ -191,8 +191,14 @@ class HandshakeCases(ProxyCase):
         self.assertEqual(response.field('sec-websocket-version'), '13')
 
     def test_ws03_plain_get_gets_an_http_answer(self):
-        response = self.refused([('Host', 'localhost:%d' % self.env.port)])
+        response = self.refused([('Host', 'localhost:%d' % self.env.port)], path='/ws')
         self.assertEqual(response.status, 426, response.status_line)
+        self.assertStillServing()
+
+    def test_get_root_serves_the_trust_check_page(self):
+        response = self.refused([('Host', 'localhost:%d' % self.env.port)])
+        self.assertEqual(response.status, 200, response.status_line)
+        self.assertEqual(response.field('content-type'), 'text/html; charset=utf-8')
         self.assertStillServing()
 
     def test_get_ping_answers_pong(self):

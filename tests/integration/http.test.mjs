@@ -97,8 +97,17 @@ for (const scheme of ['ws', 'wss']) {
       });
     }
 
-    it('answers a plain GET in HTTP and keeps serving others (WS-03)', async () => {
+    it('serves the trust-check page on GET /', async () => {
       const response = await request(scheme, port, ['GET / HTTP/1.1', 'Host: localhost']);
+      assert.equal(response.status, 200);
+      assert.equal(response.fields['content-type'], 'text/html; charset=utf-8');
+      assert.equal(response.fields['cache-control'], 'no-store');
+      assert.match(response.fields['content-security-policy'],
+        new RegExp(`connect-src 'self' wss://localhost ws://localhost;`));
+    });
+
+    it('answers a plain GET in HTTP and keeps serving others (WS-03)', async () => {
+      const response = await request(scheme, port, ['GET /ws HTTP/1.1', 'Host: localhost']);
       assert.equal(response.status, 426);
       assert.equal(response.fields.upgrade, 'websocket');
       const next = await request(scheme, port, upgrade(['Sec-WebSocket-Version: 13']));

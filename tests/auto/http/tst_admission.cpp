@@ -19,6 +19,8 @@ class tst_Admission : public QObject
 private slots:
     void ping_data();
     void ping();
+    void trustCheckPage_data();
+    void trustCheckPage();
     void admit_data();
     void admit();
     void refuseHead_data();
@@ -156,6 +158,56 @@ void tst_Admission::ping()
     QVERIFY2(admission.logLine.isEmpty(), qPrintable(admission.logLine));
 }
 
+void tst_Admission::trustCheckPage_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addColumn<QByteArray>("bodyHolds");
+
+    QTest::newRow("/") << plain("GET / HTTP/1.1") << "text/html; charset=utf-8"_ba
+                       << "<script src=\"/trust-check.js\""_ba;
+    QTest::newRow("/ over HTTP/1.0") << plain("GET / HTTP/1.0") << "text/html; charset=utf-8"_ba
+                                     << "<title>"_ba;
+    QTest::newRow("/?x=1") << plain("GET /?x=1 HTTP/1.1") << "text/html; charset=utf-8"_ba
+                           << "<title>"_ba;
+    QTest::newRow("script") << plain("GET /trust-check.js HTTP/1.1")
+                            << "text/javascript; charset=utf-8"_ba
+                            << "document.title"_ba;
+    QTest::newRow("style sheet") << plain("GET /trust-check.css HTTP/1.1")
+                                 << "text/css; charset=utf-8"_ba
+                                 << "#verdict"_ba;
+}
+
+// GET / serves the page that shows whether this browser trusts the proxy: never cached, and
+// allowed to load script and style from this origin and to open WebSockets to this host only.
+void tst_Admission::trustCheckPage()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(QByteArray, contentType);
+    QFETCH(QByteArray, bodyHolds);
+
+    const HeadParse parsed =
+            parseRequestHead(request, AdmissionLimits::MaxHeadBytes, AdmissionLimits::MaxHeadLines);
+    QCOMPARE(parsed.status, HeadStatus::Complete);
+    const Admission admission = StudioProxy::admit(parsed.head, AdmissionLimits(), 0);
+
+    QVERIFY(!admission.upgrade);
+    Response response;
+    const QByteArray problem = readResponse(admission.response, &response);
+    QVERIFY2(problem.isEmpty(), problem.constData());
+    QCOMPARE(response.status, 200);
+    QCOMPARE(response.values("content-type"), QByteArrayList { contentType });
+    QCOMPARE(response.values("cache-control"), QByteArrayList { "no-store" });
+    QVERIFY2(response.body.contains(bodyHolds), response.body.left(200).constData());
+    const QByteArrayList policy = response.values("content-security-policy");
+    QCOMPARE(policy.size(), 1);
+    QVERIFY2(policy.front().contains("default-src 'none'"), policy.front().constData());
+    QVERIFY2(policy.front().contains("script-src 'self';"), policy.front().constData());
+    QVERIFY2(
+            policy.front().contains("connect-src 'self' wss://localhost:9000 ws://localhost:9000;"),
+            policy.front().constData());
+}
+
 void tst_Admission::admit_data()
 {
     QTest::addColumn<QByteArray>("request");
@@ -172,20 +224,24 @@ void tst_Admission::admit_data()
     const QByteArrayList versions = { "Sec-WebSocket-Version: 13" };
 
     // Not an upgrade: RFC 9110 section 15.5.22 has 426 name the protocol to switch to.
-    QTest::newRow("GET /") << plain("GET / HTTP/1.1") << any << 10 << 0 << 426 << upgradeRequired;
+    QTest::newRow("GET /index.html")
+            << plain("GET /index.html HTTP/1.1") << any << 10 << 0 << 426 << upgradeRequired;
     QTest::newRow("GET /ws without Upgrade")
             << plain("GET /ws HTTP/1.1") << any << 10 << 0 << 426 << upgradeRequired;
-    QTest::newRow("GET / over HTTP/1.0")
-            << plain("GET / HTTP/1.0") << any << 10 << 0 << 426 << upgradeRequired;
+    QTest::newRow("GET /ws over HTTP/1.0")
+            << plain("GET /ws HTTP/1.0") << any << 10 << 0 << 426 << upgradeRequired;
     QTest::newRow("Upgrade: h2c") << plain(
-            "GET / HTTP/1.1", { "Connection: Upgrade", "Upgrade: h2c" })
+            "GET /ws HTTP/1.1", { "Connection: Upgrade", "Upgrade: h2c" })
                                   << any << 10 << 0 << 426 << upgradeRequired;
+    // The trust-check page is plain HTTP and is served whatever the session count.
+    QTest::newRow("GET / (trust-check page)")
+            << plain("GET / HTTP/1.1") << any << 10 << 0 << 200
+            << QByteArrayList { "Content-Type: text/html; charset=utf-8" };
     QTest::newRow("POST") << plain("POST / HTTP/1.1", { "Content-Length: 0" }) << any << 10 << 0
                           << 405 << QByteArrayList { "Allow: GET" };
     QTest::newRow("PUT /ping") << plain("PUT /ping HTTP/1.1") << any << 10 << 0 << 405
                                << QByteArrayList { "Allow: GET" };
-    QTest::newRow("GET / when full")
-            << plain("GET / HTTP/1.1") << any << 1 << 1 << 426 << upgradeRequired;
+    QTest::newRow("GET / when full") << plain("GET / HTTP/1.1") << any << 1 << 1 << 200 << none;
 
     // RFC 6455 section 4.2.1: what an opening handshake must hold.
     QTest::newRow("upgrade") << handshake() << any << 10 << 0 << Upgrade << none;
