@@ -10,9 +10,12 @@ PACKAGES=(
     qt6-base-dev libssl-dev openssl
     mariadb-server
 )
-# What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh) and the
-# conformance suite (Python 3, standard library only).
-TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3)
+# The peer the benchmark (scripts/bench.sh, and its quick mode in the test suite) measures
+# the proxy against.
+BENCH_PACKAGES=(websockify)
+# What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh), the
+# conformance suite (Python 3, standard library only) and the benchmark's quick mode.
+TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 "${BENCH_PACKAGES[@]}")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

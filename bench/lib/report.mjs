@@ -185,6 +185,7 @@ export function printTable(report) {
     + `${m.load_after.join(' ')}; ${report.versions.ours}, websockify `
     + `${report.versions.websockify}\n\n${out.join('\n')}\n`);
   const notes = report.summary.filter((r) => r.note).map((r) => `  ${r.figure}: ${r.note}`);
+  if (report.options.sessionNote) notes.push(`  idle sessions: ${report.options.sessionNote}`);
   if (notes.length > 0) process.stdout.write(`\nnotes:\n${notes.join('\n')}\n`);
 }
 
