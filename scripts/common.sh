@@ -10,10 +10,14 @@ PACKAGES=(
     qt6-base-dev libssl-dev openssl
     mariadb-server
 )
+# The peer the benchmark (scripts/bench.sh, and its quick mode in the test suite) measures
+# the proxy against.
+BENCH_PACKAGES=(websockify)
 # What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh), the
-# conformance suite (Python 3, standard library only), and the browser test (Chromium, and
-# certutil for the NSS database it reads).
-TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 chromium libnss3-tools)
+# conformance suite (Python 3, standard library only), the browser test (Chromium, and
+# certutil for the NSS database it reads) and the benchmark's quick mode.
+TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 chromium libnss3-tools
+    "${BENCH_PACKAGES[@]}")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
