@@ -3,6 +3,8 @@
 #include <QCryptographicHash>
 #include <QStringDecoder>
 
+#include <cstring>
+
 using namespace Qt::StringLiterals;
 
 namespace StudioProxy::WebSocketFrames {
@@ -60,6 +62,27 @@ QByteArray closeFrame(quint16 code, const QString &reason)
     return header(Close, quint64(payload.size())) + payload;
 }
 
+void unmask(char *data, qsizetype size, const char mask[4], quint64 offset)
+{
+    // The mask rotated so that its first byte applies to data[0], repeated to a word: XOR
+    // eight bytes at a time (the compiler makes vector code of the word loop), then the
+    // tail byte by byte. This is the only per-byte work on the way from client to engine.
+    char key[8];
+    for (int i = 0; i < 8; ++i)
+        key[i] = mask[(offset + quint64(i)) & 3];
+    quint64 word;
+    std::memcpy(&word, key, sizeof word);
+    qsizetype at = 0;
+    for (; at + 8 <= size; at += 8) {
+        quint64 chunk;
+        std::memcpy(&chunk, data + at, sizeof chunk);
+        chunk ^= word;
+        std::memcpy(data + at, &chunk, sizeof chunk);
+    }
+    for (; at < size; ++at)
+        data[at] ^= key[at & 7];
+}
+
 Parser::Parser(quint64 maxMessageSize)
     : m_maxMessageSize(maxMessageSize)
 { }
@@ -79,8 +102,7 @@ bool Parser::feed(char *data, qsizetype size, Handler &handler)
         // Payload: unmask what is here and hand it on.
         const qsizetype take = qsizetype(std::min<quint64>(m_remaining, quint64(size - at)));
         char *payload = data + at;
-        for (qsizetype i = 0; i < take; ++i)
-            payload[i] ^= m_mask[(m_maskOffset + quint64(i)) & 3];
+        unmask(payload, take, m_mask, m_maskOffset);
         m_maskOffset += quint64(take);
         m_remaining -= quint64(take);
         at += take;

@@ -59,6 +59,10 @@ public:
     virtual void protocolError(quint16 code, const QString &reason) = 0;
 };
 
+// XORs data with the 4-byte mask, starting at byte `offset` of the mask's cycle (the
+// payload's position in its frame). Masking and unmasking are the same operation.
+void unmask(char *data, qsizetype size, const char mask[4], quint64 offset);
+
 class Parser
 {
 public:
