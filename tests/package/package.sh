@@ -32,7 +32,8 @@ deb_file() {
 
 build_packages() {
     rm -rf "$packages" "$root"
-    (cd "$build_dir" && cpack -B "$packages" --config CPackConfig.cmake) >"$build_dir/cpack.log" 2>&1 \
+    (cd "$build_dir" && cpack -B "$packages" --config CPackConfig.cmake) \
+        >"$build_dir/cpack.log" 2>&1 \
         || { cat "$build_dir/cpack.log"; fail "cpack failed"; }
     local deb tarball
     deb=$(deb_file)
@@ -90,9 +91,10 @@ $contents"
     ok "control fields and conffiles"
 
     # The .tar.gz is the same tree below one folder.
-    local listed
+    local listed in_deb
     listed=$(tar -tzf "$tarball" | sed 's|^[^/]*/||' | grep -v '/$' | sort)
-    [ "$listed" = "$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\./||' | sort)" ] \
+    in_deb=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\./||' | sort)
+    [ "$listed" = "$in_deb" ] \
         || fail "the .tar.gz and the .deb hold different files:
 $listed"
     ok "the .tar.gz holds the same files as the .deb"
@@ -216,7 +218,8 @@ service_inside() {
     install -d -o studio-proxy -g studio-proxy -m 0750 /var/log/studio-proxy
     install -d -o studio-proxy -g studio-proxy -m 0755 "$work/run"
     local port config options
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
     config=$work/memsql.cnf
     printf 'http_proxy_port = %s\nsocket = %s/engine.sock\n' "$port" "$work" >"$config"
     chmod 0644 "$config"
@@ -251,7 +254,9 @@ service_inside() {
     logrotate -f -s "$work/logrotate.state" "$root/etc/logrotate.d/studio-proxy" \
         || fail "logrotate with the installed rule"
     [ -f "$log.1" ] || fail "logrotate left no $log.1"
-    [ "$(stat -c '%U %a' "$log")" = 'studio-proxy 640' ] || fail "the new $log: $(stat -c '%U %a' "$log")"
+    local owner
+    owner=$(stat -c '%U %a' "$log")
+    [ "$owner" = 'studio-proxy 640' ] || fail "the new $log: $owner"
     kill -HUP "$pid"
     for _ in $(seq 50); do
         grep -q 'log reopened on SIGHUP' "$log" && break
