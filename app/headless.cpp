@@ -50,6 +50,21 @@ void raiseDescriptorLimit()
     }
 }
 
+// SIGHUP, sent by logrotate's postrotate (systemctl reload): the log file was renamed, so
+// start a new one under the old name. Sessions are not touched.
+void reopenLog(EventLog &log, ProxyController &controller)
+{
+    if (const Result<void> reopened = log.reopen(); !reopened) {
+        const QString message = u"cannot reopen the log on SIGHUP (%1); still writing to the "
+                                "file already open"_s.arg(reopened.error().message);
+        log.warning(message);
+        std::fprintf(stderr, "studio-proxy: warning: %s\n", qUtf8Printable(message));
+        return;
+    }
+    log.info(u"log reopened on SIGHUP; %1 session(s) open"_s.arg(
+            controller.status()->activeSessions));
+}
+
 } // namespace
 
 int runHeadless(const HeadlessOptions &options)
@@ -74,8 +89,12 @@ int runHeadless(const HeadlessOptions &options)
 
     // Installed before the proxy says it serves: a service manager may send SIGTERM as soon
     // as it reads that line, and the shutdown must be clean from then on.
-    SignalWatcher signals_({ SIGTERM, SIGINT });
+    SignalWatcher signals_({ SIGTERM, SIGINT, SIGHUP });
     QObject::connect(&signals_, &SignalWatcher::received, &controller, [&](int signalNumber) {
+        if (signalNumber == SIGHUP) {
+            reopenLog(log, controller);
+            return;
+        }
         log.info(u"stopping on signal %1; closing %2 session(s)"_s.arg(signalNumber)
                          .arg(controller.status()->activeSessions));
         controller.stop();

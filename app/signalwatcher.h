@@ -6,8 +6,8 @@
 
 class QSocketNotifier;
 
-// Turns Unix signals (SIGTERM, SIGINT) into a Qt signal delivered by the event loop. The
-// handler only writes the signal number to a socket pair, which is async-signal-safe.
+// Turns Unix signals (SIGTERM, SIGINT, SIGHUP) into a Qt signal delivered by the event loop.
+// The handler only writes the signal number to a socket pair, which is async-signal-safe.
 class SignalWatcher final : public QObject
 {
     Q_OBJECT

@@ -13,11 +13,17 @@ PACKAGES=(
 # The peer the benchmark (scripts/bench.sh, and its quick mode in the test suite) measures
 # the proxy against.
 BENCH_PACKAGES=(websockify)
+# Making and checking the packages (installer/, the package tests): cpack's .deb needs
+# dpkg-shlibdeps (dpkg-dev) and fakeroot; the tests validate with systemd-analyze (systemd),
+# desktop-file-validate, appstreamcli, groff (man-db), lintian, run the postinst (adduser,
+# procps' kill) and the logrotate rule.
+PACKAGE_PACKAGES=(dpkg-dev fakeroot file binutils systemd desktop-file-utils appstream man-db
+    groff-base lintian logrotate adduser procps util-linux)
 # What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh), the
 # conformance suite (Python 3, standard library only), the browser test (Chromium, and
-# certutil for the NSS database it reads) and the benchmark's quick mode.
+# certutil for the NSS database it reads), the benchmark's quick mode and the package tests.
 TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 chromium libnss3-tools
-    "${BENCH_PACKAGES[@]}")
+    "${BENCH_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

@@ -27,6 +27,11 @@ QStringList candidateFolders()
 
 QString runtimeFolder()
 {
+    // Under systemd, the service's RuntimeDirectory= (/run/studio-proxy in the packaged unit,
+    // owned by its unprivileged user): the same folder root's `ctl` looks in.
+    const QString service = qEnvironmentVariable("RUNTIME_DIRECTORY").section(u':', 0, 0);
+    if (!service.isEmpty())
+        return service;
     if (::geteuid() == 0)
         return u"/run/studio-proxy"_s;
     const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR");

@@ -8,8 +8,9 @@ namespace StudioProxy {
 // Where the control socket of the proxy started with a given config file lives, so that
 // `studio-proxy --headless` and `studio-proxy ctl` find each other without being told:
 // <runtime folder>/studio-proxy-<first 12 hex digits of SHA-256(config path)>.sock.
-// The runtime folder is /run/studio-proxy for root, else $XDG_RUNTIME_DIR/studio-proxy, else
-// /tmp/studio-proxy-<uid>.
+// The runtime folder is $RUNTIME_DIRECTORY when systemd sets it (the service's
+// RuntimeDirectory=), else /run/studio-proxy for root, else $XDG_RUNTIME_DIR/studio-proxy,
+// else /tmp/studio-proxy-<uid>.
 namespace ControlSocket {
 
 QString runtimeFolder();

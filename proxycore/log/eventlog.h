@@ -4,7 +4,10 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QMutex>
 #include <QObject>
+
+#include <memory>
 
 namespace StudioProxy {
 
@@ -21,11 +24,17 @@ public:
     static constexpr const char *FileName = "websocket_proxy.log";
 
     explicit EventLog(QObject *parent = nullptr);
+    ~EventLog() override;
 
     // Creates the folder if needed and appends to <folder>/websocket_proxy.log.
     Result<void> open(const QString &folder);
 
-    QString filePath() const { return m_file.fileName(); }
+    // Opens the file by its name again, for log rotation: after logrotate has renamed the
+    // file, lines written before this call land in the renamed file and lines written after
+    // it in the new one. When the new file cannot be opened, the old one stays in use.
+    Result<void> reopen();
+
+    QString filePath() const;
 
     void info(const QString &message) { write(Level::Info, message); }
 
@@ -33,6 +42,7 @@ public:
 
     void error(const QString &message) { write(Level::Error, message); }
 
+    // Safe to call from any thread, also while another thread reopens the file.
     void write(Level level, const QString &message);
 
     static QString formatLine(const QDateTime &time, Level level, const QString &message);
@@ -42,7 +52,10 @@ signals:
             const QDateTime &time, StudioProxy::EventLog::Level level, const QString &message);
 
 private:
-    QFile m_file;
+    Result<std::unique_ptr<QFile>> openFile(const QString &path) const;
+
+    mutable QMutex m_mutex; // guards m_file: a reopen swaps it under writers
+    std::unique_ptr<QFile> m_file;
 };
 
 } // namespace StudioProxy
