@@ -30,20 +30,18 @@ int runDesktop(int &argc, char **argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(u"The desktop app: the proxy, its configuration, Studio's "
                                      "clusters, certificates and the log in one window."_s);
-    const QCommandLineOption config(u"config"_s,
-            u"The engine's config file (default: the one opened last)."_s,
-            u"FILE"_s);
+    const QCommandLineOption config(
+            u"config"_s, u"The engine's config file (default: the one opened last)."_s, u"FILE"_s);
     const QCommandLineOption studioState(u"studio-state"_s,
             u"Studio's state file (default: %1)."_s.arg(QLatin1StringView(DefaultStudioState)),
             u"FILE"_s);
-    const QCommandLineOption logDir(u"log-dir"_s,
-            u"Write the built-in proxy's websocket_proxy.log to DIR."_s,
-            u"DIR"_s);
+    const QCommandLineOption logDir(
+            u"log-dir"_s, u"Write the built-in proxy's websocket_proxy.log to DIR."_s, u"DIR"_s);
     const QCommandLineOption page(u"page"_s,
             u"The page to open on: proxy, configuration, clusters, certificates or log."_s,
             u"NAME"_s);
-    const QCommandLineOption noStart(u"no-start"_s,
-            u"Do not start the built-in proxy when the window opens."_s);
+    const QCommandLineOption noStart(
+            u"no-start"_s, u"Do not start the built-in proxy when the window opens."_s);
     const QCommandLineOption noHeadless(u"no-headless-check"_s,
             u"Do not look for a headless proxy to manage; use the built-in one."_s);
     parser.addOptions({ config, studioState, logDir, page, noStart, noHeadless });
@@ -58,9 +56,8 @@ int runDesktop(int &argc, char **argv)
     }
 
     MainWindowOptions options;
-    options.configPath = parser.isSet(config)
-            ? QFileInfo(parser.value(config)).absoluteFilePath()
-            : QSettings().value(u"files/lastConfig"_s).toString();
+    options.configPath = parser.isSet(config) ? QFileInfo(parser.value(config)).absoluteFilePath()
+                                              : QSettings().value(u"files/lastConfig"_s).toString();
     options.studioStatePath = parser.isSet(studioState)
             ? QFileInfo(parser.value(studioState)).absoluteFilePath()
             : QString::fromLatin1(DefaultStudioState);

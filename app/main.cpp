@@ -21,8 +21,14 @@ bool wantsDesktop(int argc, char *argv[])
     if (argc > 1 && (std::strcmp(argv[1], "ctl") == 0 || std::strcmp(argv[1], "cert") == 0))
         return false;
     for (int i = 1; i < argc; ++i) {
-        for (const char *option : { "--headless", "-headless", "--help", "-h", "-?", "--help-all",
-                     "--version", "-v" }) {
+        for (const char *option : { "--headless",
+                     "-headless",
+                     "--help",
+                     "-h",
+                     "-?",
+                     "--help-all",
+                     "--version",
+                     "-v" }) {
             if (std::strcmp(argv[i], option) == 0)
                 return false;
         }

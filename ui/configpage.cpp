@@ -137,7 +137,9 @@ ConfigPage::ConfigPage(ProxyConnection *connection, QWidget *parent)
     connect(m_save, &QPushButton::clicked, this, &ConfigPage::save);
     connect(m_revert, &QPushButton::clicked, this, [this] { load(m_path); });
     connect(m_apply, &QPushButton::clicked, this, &ConfigPage::applyToProxy);
-    connect(m_connection, &ProxyConnection::commandFinished, this,
+    connect(m_connection,
+            &ProxyConnection::commandFinished,
+            this,
             [this](const QString &command, bool ok, const QString &message) {
                 if (command != u"set" || !m_apply->isVisible())
                     return;
@@ -170,8 +172,7 @@ void ConfigPage::load(const QString &path)
                 if (!variables) {
                     // The values are still shown, so the admin can fix the one at fault.
                     loaded.error = variables.error().message;
-                }
-                else {
+                } else {
                     loaded.variables = variables.value();
                 }
                 loaded.file = file.value();
@@ -183,8 +184,8 @@ void ConfigPage::load(const QString &path)
                 setEnabled(true);
                 m_file->setText(tr("Config file: %1").arg(path));
                 if (!result.file) {
-                    m_file->setText(tr("Config file: %1 cannot be read: %2")
-                                            .arg(path, result.error));
+                    m_file->setText(
+                            tr("Config file: %1 cannot be read: %2").arg(path, result.error));
                     m_loading = false;
                     validate();
                     return;
@@ -295,7 +296,8 @@ void ConfigPage::save()
                     if (!update) {
                         outcome.message = update.error().message;
                         if (!lines.isEmpty())
-                            outcome.message += tr(" (saved before that: %1)").arg(lines.join(u"; "_s));
+                            outcome.message +=
+                                    tr(" (saved before that: %1)").arg(lines.join(u"; "_s));
                         return outcome;
                     }
                     lines << update->change;

@@ -51,10 +51,10 @@ void ConflictBanner::setConflicts(const QList<Conflict> &conflicts)
     for (const Conflict &conflict : std::as_const(m_conflicts)) {
         auto *row = new QHBoxLayout;
         const bool error = conflict.severity == Conflict::Severity::Error;
-        auto *text = new QLabel(u"<b style='color:%1'>%2</b> %3"_s.arg(
-                error ? u"#b00020"_s : u"#8a5300"_s,
-                error ? tr("Conflict:") : tr("Warning:"),
-                conflict.message.toHtmlEscaped()));
+        auto *text = new QLabel(
+                u"<b style='color:%1'>%2</b> %3"_s.arg(error ? u"#b00020"_s : u"#8a5300"_s,
+                        error ? tr("Conflict:") : tr("Warning:"),
+                        conflict.message.toHtmlEscaped()));
         text->setWordWrap(true);
         text->setTextInteractionFlags(Qt::TextSelectableByMouse);
         row->addWidget(text, 1);

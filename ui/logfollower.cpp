@@ -45,7 +45,9 @@ signals:
 private:
     void poll()
     {
-        struct stat info {};
+        struct stat info
+        { };
+
         if (::stat(QFile::encodeName(m_path).constData(), &info) != 0) {
             if (!m_reportedMissing)
                 emit problem(tr("%1 does not exist (yet)").arg(m_path));
@@ -60,6 +62,7 @@ private:
         if (replaced) {
             m_file.close();
             m_partial.clear();
+            emit reset(m_path); // what was shown belongs to the old file
         }
         if (!m_file.isOpen()) {
             m_file.setFileName(m_path);

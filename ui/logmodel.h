@@ -12,6 +12,7 @@ class LogModel final : public QAbstractListModel
     Q_OBJECT
 public:
     static constexpr int MaxLines = 20000;
+
     enum Role { LevelRole = Qt::UserRole + 1, LineRole };
 
     using QAbstractListModel::QAbstractListModel;

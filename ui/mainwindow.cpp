@@ -146,7 +146,9 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
     connect(m_connection, &ProxyConnection::headlessFound, this, &MainWindow::offerHeadless);
     connect(m_connection, &ProxyConnection::statusChanged, this, &MainWindow::onStatusChanged);
     connect(m_connection, &ProxyConnection::modeChanged, this, &MainWindow::updateStatusBar);
-    connect(m_connection, &ProxyConnection::commandFinished, this,
+    connect(m_connection,
+            &ProxyConnection::commandFinished,
+            this,
             [this](const QString &command, bool ok, const QString &message) {
                 if (command == u"update-config" && ok && m_configPage->changes().isEmpty())
                     m_configPage->load(m_configPage->path());
@@ -167,7 +169,8 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
         openStudioState(m_options.studioStatePath);
     if (!m_options.configPath.isEmpty()) {
         rememberRecent(u"files/recentConfigs"_s, m_options.configPath);
-        settings.setValue(u"files/lastConfig"_s, QFileInfo(m_options.configPath).absoluteFilePath());
+        settings.setValue(
+                u"files/lastConfig"_s, QFileInfo(m_options.configPath).absoluteFilePath());
         m_configPage->load(m_options.configPath);
     }
     if (m_options.lookForHeadless)
@@ -350,14 +353,14 @@ void MainWindow::updateStatusBar()
     QString config = m_connection->configPath();
     if (config.isEmpty())
         config = m_options.configPath;
-    setWindowTitle(config.isEmpty()
-                    ? tr("Studio Proxy")
-                    : tr("Studio Proxy - %1").arg(QFileInfo(config).fileName()));
+    setWindowTitle(config.isEmpty() ? tr("Studio Proxy")
+                                    : tr("Studio Proxy - %1").arg(QFileInfo(config).fileName()));
     QString text = tr("Managing %1").arg(m_connection->description());
     if (!m_options.studioStatePath.isEmpty()) {
         text += tr("  |  Studio state: %1%2")
                         .arg(m_options.studioStatePath,
-                                m_studioProblem.isEmpty() ? QString() : tr(" (%1)").arg(m_studioProblem));
+                                m_studioProblem.isEmpty() ? QString()
+                                                          : tr(" (%1)").arg(m_studioProblem));
     }
     m_statusText->setText(text);
 }
@@ -424,8 +427,8 @@ void MainWindow::applyFix(const Conflict &conflict)
         const ProxyStatus::State state = m_connection->status().state;
         // Persisted first, so that the fix outlives the next start; then applied.
         m_connection->updateConfig(conflict.fix.key, conflict.fix.value);
-        m_connection->setVariables({ { conflict.fix.key, conflict.fix.value } },
-                state != ProxyStatus::State::Stopped);
+        m_connection->setVariables(
+                { { conflict.fix.key, conflict.fix.value } }, state != ProxyStatus::State::Stopped);
         m_notice->setText(tr("Setting %1 to %2...").arg(conflict.fix.key, conflict.fix.value));
         break;
     }

@@ -129,8 +129,7 @@ void ProxyConnection::refresh()
                 m_configPath = m_status.configPath;
                 emit statusChanged();
             });
-    m_thread.call<QList<SessionInfo>>(
-            [](Controller &controller) { return controller.sessions(); },
+    m_thread.call<QList<SessionInfo>>([](Controller &controller) { return controller.sessions(); },
             this,
             [this](const Result<QList<SessionInfo>> &sessions) {
                 m_refreshing = false;
@@ -157,7 +156,8 @@ void ProxyConnection::start()
             [](Controller &controller) -> Result<QString> {
                 auto *builtIn = dynamic_cast<ProxyController *>(&controller);
                 if (!builtIn)
-                    return Error { ErrorCode::ControlFailed, QStringLiteral("not a built-in proxy") };
+                    return Error { ErrorCode::ControlFailed,
+                        QStringLiteral("not a built-in proxy") };
                 if (builtIn->state() == ProxyStatus::State::Running)
                     return QStringLiteral("the proxy is already running");
                 const Result<void> started = builtIn->start();
@@ -190,7 +190,8 @@ void ProxyConnection::stop()
             [](Controller &controller) -> Result<QString> {
                 auto *builtIn = dynamic_cast<ProxyController *>(&controller);
                 if (!builtIn)
-                    return Error { ErrorCode::ControlFailed, QStringLiteral("not a built-in proxy") };
+                    return Error { ErrorCode::ControlFailed,
+                        QStringLiteral("not a built-in proxy") };
                 builtIn->stop();
                 return QStringLiteral("stopped; open sessions were sent Close 1001");
             },
@@ -222,8 +223,7 @@ void ProxyConnection::closeSession(quint64 id)
             });
 }
 
-void ProxyConnection::setVariables(
-        const QList<QPair<QString, QString>> &values, bool restartAfter)
+void ProxyConnection::setVariables(const QList<QPair<QString, QString>> &values, bool restartAfter)
 {
     m_thread.call<QString>(
             [values, restartAfter](Controller &controller) -> Result<QString> {

@@ -14,8 +14,8 @@
 #include <QPushButton>
 #include <QTableView>
 #include <QTableWidget>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -121,8 +121,7 @@ ProxyPage::ProxyPage(ProxyConnection *connection, QWidget *parent)
     m_variables->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
     m_variables->setTextElideMode(Qt::ElideMiddle);
     m_variables->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_variables->verticalHeader()->setDefaultSectionSize(
-            m_variables->fontMetrics().height() + 6);
+    m_variables->verticalHeader()->setDefaultSectionSize(m_variables->fontMetrics().height() + 6);
     variablesLayout->addWidget(m_variables);
 
     auto *top = new QHBoxLayout;
@@ -234,12 +233,11 @@ void ProxyPage::showStatus()
     }
 
     if (status.state == ProxyStatus::State::Running) {
-        m_serving->setText(tr("%1 on port %2 of %3")
-                                   .arg(status.protocol == ProxyProtocol::Tls ? u"wss://"_s
-                                                                              : u"ws://"_s,
-                                           QString::number(status.port),
-                                           status.address == u"*" ? tr("all addresses")
-                                                                  : status.address));
+        m_serving->setText(
+                tr("%1 on port %2 of %3")
+                        .arg(status.protocol == ProxyProtocol::Tls ? u"wss://"_s : u"ws://"_s,
+                                QString::number(status.port),
+                                status.address == u"*" ? tr("all addresses") : status.address));
         m_uptime->setText(uptime(status.since));
     } else {
         m_serving->setText(tr("nothing"));
@@ -262,9 +260,9 @@ void ProxyPage::showStatus()
         QString from = variable.source;
         if (const qsizetype slash = from.lastIndexOf(u'/', from.indexOf(u" line "_s)); slash >= 0)
             from = from.mid(slash + 1);
-        const QString values[] = { variable.name,
-            variable.value.isEmpty() ? tr("(unset)") : variable.value,
-            from };
+        const QString values[] = {
+            variable.name, variable.value.isEmpty() ? tr("(unset)") : variable.value, from
+        };
         const QString tips[] = { variable.name, variable.value, variable.source };
         for (int column = 0; column < 3; ++column) {
             QTableWidgetItem *item = m_variables->item(row, column);
@@ -310,11 +308,10 @@ void ProxyPage::updateButtons()
     const bool running = m_available && state == ProxyStatus::State::Running;
     m_start->setEnabled(m_available && !running);
     m_stop->setEnabled(m_available && builtIn && running);
-    m_stop->setToolTip(builtIn ? QString()
-                               : tr("A headless proxy is stopped by its service manager."));
+    m_stop->setToolTip(
+            builtIn ? QString() : tr("A headless proxy is stopped by its service manager."));
     m_restart->setEnabled(m_available);
-    m_closeSession->setEnabled(
-            m_available && m_sessionsView->selectionModel()->hasSelection());
+    m_closeSession->setEnabled(m_available && m_sessionsView->selectionModel()->hasSelection());
 }
 
 void ProxyPage::addChartPoint()
@@ -327,10 +324,10 @@ void ProxyPage::addChartPoint()
             m_lastSample.isValid() ? std::max<qint64>(m_lastSample.msecsTo(now), 1) / 1000.0 : 0;
     if (m_lastToEngine >= 0 && m_lastSample.isValid()) {
         // A headless proxy that was restarted starts counting from 0 again.
-        toEngineRate = std::max<qint64>(status.bytesToEngine - m_lastToEngine, 0) / 1024.0
-                / seconds;
-        toClientRate = std::max<qint64>(status.bytesToClient - m_lastToClient, 0) / 1024.0
-                / seconds;
+        toEngineRate =
+                std::max<qint64>(status.bytesToEngine - m_lastToEngine, 0) / 1024.0 / seconds;
+        toClientRate =
+                std::max<qint64>(status.bytesToClient - m_lastToClient, 0) / 1024.0 / seconds;
     }
     m_lastSample = now;
     m_lastToEngine = status.bytesToEngine;

@@ -66,8 +66,7 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         const bool number = index.column() == Id || index.column() == EngineConnection
                 || index.column() == ToEngine || index.column() == ToClient
                 || index.column() == Duration;
-        return QVariant::fromValue(
-                (number ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
+        return QVariant::fromValue((number ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter);
     }
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole)
         return {};

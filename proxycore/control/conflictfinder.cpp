@@ -75,8 +75,7 @@ std::optional<Serving> serving(const ProxyStatus &status)
     if (status.state == ProxyStatus::State::Running && status.port)
         return Serving { status.protocol == ProxyProtocol::Tls,
             status.port,
-            status.protocol == ProxyProtocol::Tls ? u"https_proxy_port"_s
-                                                  : u"http_proxy_port"_s };
+            status.protocol == ProxyProtocol::Tls ? u"https_proxy_port"_s : u"http_proxy_port"_s };
     const quint16 https = portVariable(status, u"https_proxy_port"_s);
     const quint16 http = portVariable(status, u"http_proxy_port"_s);
     if (https && !http)
@@ -88,11 +87,9 @@ std::optional<Serving> serving(const ProxyStatus &status)
 
 ConflictFix setVariable(const QString &key, const QString &value)
 {
-    return ConflictFix { ConflictFix::Action::SetVariable,
-        u"Set %1 to %2"_s.arg(key, value),
-        key,
-        value,
-        QString() };
+    return ConflictFix {
+        ConflictFix::Action::SetVariable, u"Set %1 to %2"_s.arg(key, value), key, value, QString()
+    };
 }
 
 ConflictFix openCertificates(const QString &label)

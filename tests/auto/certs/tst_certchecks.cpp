@@ -62,12 +62,12 @@ QString ecKey(const QString &out)
     return u"genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out %1"_s.arg(out);
 }
 
-QString signedBy(const QString &key, const QString &issuer, const QString &extensions,
-        const QString &out)
+QString signedBy(
+        const QString &key, const QString &issuer, const QString &extensions, const QString &out)
 {
     return u"x509 -req -in %1.csr -CA %2.pem -CAkey %2.key -set_serial 0x%3 -days 200 "
-           "-sha256 -extfile openssl.cnf -extensions %4 -out %5"_s.arg(key, issuer,
-                   QString::number(qHash(out), 16), extensions, out);
+           "-sha256 -extfile openssl.cnf -extensions %4 -out %5"_s.arg(
+                   key, issuer, QString::number(qHash(out), 16), extensions, out);
 }
 
 QString request(const QString &key)
@@ -115,8 +115,10 @@ void tst_CertChecks::initTestCase()
         QFile in(file(name));
         return in.open(QIODevice::ReadOnly) ? in.readAll() : QByteArray();
     };
-    TestSupport::writeFile(file(u"fullchain.pem"_s), read(u"leaf.pem"_s) + read(u"intermediate.pem"_s));
-    TestSupport::writeFile(file(u"ca-bundle.pem"_s), read(u"root.pem"_s) + read(u"intermediate.pem"_s));
+    TestSupport::writeFile(
+            file(u"fullchain.pem"_s), read(u"leaf.pem"_s) + read(u"intermediate.pem"_s));
+    TestSupport::writeFile(
+            file(u"ca-bundle.pem"_s), read(u"root.pem"_s) + read(u"intermediate.pem"_s));
     TestSupport::writeFile(file(u"right.pass"_s), "s3cret\n");
     TestSupport::writeFile(file(u"wrong.pass"_s), "guess\n");
     for (const QString &key : { u"leaf.key"_s, u"other.key"_s, u"weak.key"_s, u"encrypted.key"_s })
@@ -160,9 +162,9 @@ void tst_CertChecks::checks_data()
     QTest::newRow("encrypted key, right passphrase")
             << full << u"encrypted.key"_s << root << u"right.pass"_s << none << now << u"key"_s
             << Verdict::Pass << u"belongs to the server certificate"_s;
-    QTest::newRow("key readable by others") << full << u"shared.key"_s << root << none << none
-                                            << now << u"key file"_s << Verdict::Warning
-                                            << u"chmod 600"_s;
+    QTest::newRow("key readable by others")
+            << full << u"shared.key"_s << root << none << none << now << u"key file"_s
+            << Verdict::Warning << u"chmod 600"_s;
     QTest::newRow("key private") << full << key << root << none << none << now << u"key file"_s
                                  << Verdict::Pass << u"Only its owner"_s;
 
@@ -171,9 +173,9 @@ void tst_CertChecks::checks_data()
     QTest::newRow("intermediate from ssl_ca")
             << leaf << key << u"ca-bundle.pem"_s << none << none << now << u"chain"_s
             << Verdict::Pass << u"CN=Checks Root"_s;
-    QTest::newRow("missing intermediate") << leaf << key << root << none << none << now
-                                          << u"chain"_s << Verdict::Fail
-                                          << u"add the intermediate certificate"_s;
+    QTest::newRow("missing intermediate")
+            << leaf << key << root << none << none << now << u"chain"_s << Verdict::Fail
+            << u"add the intermediate certificate"_s;
     QTest::newRow("root not given") << full << key << none << none << none << now << u"chain"_s
                                     << Verdict::Fail << u"CN=Checks Root"_s;
     QTest::newRow("self-signed") << u"selfsigned.pem"_s << key << none << none << none << now
@@ -183,13 +185,13 @@ void tst_CertChecks::checks_data()
                            << Verdict::Pass << u"days left"_s;
     QTest::newRow("expiring in 20 days") << full << key << root << none << none << inDays(180)
                                          << u"validity"_s << Verdict::Warning << u"renew it"_s;
-    QTest::newRow("expired") << full << key << root << none << none << inDays(201)
-                             << u"validity"_s << Verdict::Fail << u"expired on"_s;
+    QTest::newRow("expired") << full << key << root << none << none << inDays(201) << u"validity"_s
+                             << Verdict::Fail << u"expired on"_s;
     QTest::newRow("not yet valid") << full << key << root << none << none << inDays(-2)
                                    << u"validity"_s << Verdict::Fail << u"not valid before"_s;
 
-    QTest::newRow("right name") << full << key << root << none << u"localhost"_s << now
-                                << u"name"_s << Verdict::Pass << u"is a name"_s;
+    QTest::newRow("right name") << full << key << root << none << u"localhost"_s << now << u"name"_s
+                                << Verdict::Pass << u"is a name"_s;
     QTest::newRow("wrong name") << full << key << root << none << u"db.example.com"_s << now
                                 << u"name"_s << Verdict::Fail << u"DNS:db.example.com"_s;
     QTest::newRow("wildcard") << full << key << root << none << u"studio.example.test"_s << now
@@ -201,19 +203,19 @@ void tst_CertChecks::checks_data()
                                     << u"name"_s << Verdict::Pass << u"IP address"_s;
     QTest::newRow("IP without IP SAN") << full << key << root << none << u"192.168.7.7"_s << now
                                        << u"name"_s << Verdict::Fail << u"add IP:192.168.7.7"_s;
-    QTest::newRow("only the CN") << u"nosan.pem"_s << key << root << none << u"localhost"_s
-                                 << now << u"name"_s << Verdict::Fail << u"ignore the subject"_s;
+    QTest::newRow("only the CN") << u"nosan.pem"_s << key << root << none << u"localhost"_s << now
+                                 << u"name"_s << Verdict::Fail << u"ignore the subject"_s;
 
     QTest::newRow("EC P-256") << full << key << root << none << none << now << u"strength"_s
                               << Verdict::Pass << u"EC P-256"_s;
     QTest::newRow("weak key") << u"weak.pem"_s << u"weak.key"_s << root << none << none << now
                               << u"strength"_s << Verdict::Fail << u"RSA 1024"_s;
 
-    QTest::newRow("a server certificate") << full << key << root << none << none << now
-                                          << u"leaf"_s << Verdict::Pass << u"serverAuth"_s;
-    QTest::newRow("a CA as the leaf") << u"intermediate.pem"_s << u"intermediate.key"_s << root
-                                      << none << none << now << u"leaf"_s << Verdict::Fail
-                                      << u"Firefox refuses"_s;
+    QTest::newRow("a server certificate") << full << key << root << none << none << now << u"leaf"_s
+                                          << Verdict::Pass << u"serverAuth"_s;
+    QTest::newRow("a CA as the leaf")
+            << u"intermediate.pem"_s << u"intermediate.key"_s << root << none << none << now
+            << u"leaf"_s << Verdict::Fail << u"Firefox refuses"_s;
     QTest::newRow("no subjectAltName") << u"nosan.pem"_s << key << root << none << none << now
                                        << u"leaf"_s << Verdict::Fail << u"no subjectAltName"_s;
     QTest::newRow("clientAuth only") << u"client.pem"_s << key << root << none << none << now
@@ -247,7 +249,8 @@ void tst_CertChecks::checks()
 
     const Result<CheckReport> report = checkCertificate(request);
     QVERIFY2(report, qPrintable(report ? QString() : report.error().message));
-    const auto found = std::find_if(report->checks.begin(), report->checks.end(),
+    const auto found = std::find_if(report->checks.begin(),
+            report->checks.end(),
             [&](const CertificateCheck &item) { return item.name == check; });
     QVERIFY2(found != report->checks.end(), qPrintable(check));
     QVERIFY2(found->verdict == verdict,
@@ -262,8 +265,8 @@ void tst_CertChecks::checks()
 // or the CA file, no root), the names, dates, key and fingerprint.
 void tst_CertChecks::inspection()
 {
-    const Result<CertificateInspection> inspected = inspectCertificate(
-            file(u"leaf.pem"_s), file(u"leaf.key"_s), file(u"ca-bundle.pem"_s));
+    const Result<CertificateInspection> inspected =
+            inspectCertificate(file(u"leaf.pem"_s), file(u"leaf.key"_s), file(u"ca-bundle.pem"_s));
     QVERIFY(inspected);
     QCOMPARE(inspected->chain.size(), 2);
     const CertificateInfo &leaf = inspected->chain.at(0);
@@ -279,7 +282,8 @@ void tst_CertChecks::inspection()
     const QString failed = TestSupport::runOpenssl(
             m_dir.path(), u"x509 -in leaf.pem -noout -fingerprint -sha256"_s, &fingerprint);
     QVERIFY2(failed.isEmpty(), qPrintable(failed));
-    QCOMPARE(u"sha256 Fingerprint="_s + leaf.fingerprint, QString::fromLatin1(fingerprint.trimmed()));
+    QCOMPARE(u"sha256 Fingerprint="_s + leaf.fingerprint,
+            QString::fromLatin1(fingerprint.trimmed()));
     QVERIFY(inspected->key.matchesLeaf.value_or(false));
     QVERIFY(!inspected->key.readableByOthers);
     QVERIFY(!inspected->chain.at(1).selfIssued);
@@ -289,7 +293,9 @@ void tst_CertChecks::inspection()
 void tst_CertChecks::passphraseFromTheGui()
 {
     const auto inspect = [this](const QByteArray &passphrase) {
-        return inspectCertificate(file(u"fullchain.pem"_s), file(u"encrypted.key"_s), QString(),
+        return inspectCertificate(file(u"fullchain.pem"_s),
+                file(u"encrypted.key"_s),
+                QString(),
                 KeyPassphrase { QString(), passphrase });
     };
     const Result<CertificateInspection> wrong = inspect("guess");
