@@ -268,7 +268,7 @@ void ClustersPage::reload()
         m_readable = true;
         m_error.clear();
         m_errorBanner->hide();
-        m_fileLabel->setText(m_path);
+        m_fileLabel->setText(tr("Studio's state file: %1").arg(m_path));
     } else {
         showLoadError(loaded.error().message);
         return;
@@ -291,7 +291,7 @@ void ClustersPage::showLoadError(const QString &message)
     m_readable = false;
     m_error = message;
     m_state = StudioState::empty();
-    m_fileLabel->setText(m_path);
+    m_fileLabel->setText(tr("Studio's state file: %1").arg(m_path));
     m_errorBanner->setText(tr("Studio's state file cannot be read, so nothing here can be "
                               "changed; the file was left as it is.\n%1\nFix it in an editor "
                               "(or restore %2.bak), then Reload.")
@@ -567,7 +567,7 @@ Result<void> ClustersPage::write(
     m_state = std::move(current).value();
     if (!m_watcher->files().contains(m_path))
         m_watcher->addPath(m_path);
-    m_fileLabel->setText(m_path);
+    m_fileLabel->setText(tr("Studio's state file: %1").arg(m_path));
     QString status = done + u' ';
     status += existed ? tr("Wrote %1 (the previous version is %1.bak).").arg(m_path)
                       : tr("Created %1.").arg(m_path);

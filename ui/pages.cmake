@@ -6,6 +6,7 @@
 find_package(Qt6 6.4 REQUIRED COMPONENTS Widgets Concurrent)
 
 set(STUDIOPROXY_UI_PAGE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/certificatespage.cpp ${CMAKE_CURRENT_LIST_DIR}/certificatespage.h
     ${CMAKE_CURRENT_LIST_DIR}/clusterspage.cpp ${CMAKE_CURRENT_LIST_DIR}/clusterspage.h
     ${CMAKE_CURRENT_LIST_DIR}/clustersstudioservice.cpp
     ${CMAKE_CURRENT_LIST_DIR}/clustersstudioservice.h

@@ -71,6 +71,20 @@ const QByteArray HandEdited = "# Studio's clusters\n"
                               "  websocketSSL = true\n"
                               "}\n";
 
+// Keeps a picture of the page under build/screenshots, to look at as a user would.
+void keepScreenshot(QWidget &page, const QString &name)
+{
+    const QString build = qEnvironmentVariable("STUDIO_PROXY_BUILD_DIR");
+    if (build.isEmpty())
+        return;
+    page.resize(1100, 720);
+    QTest::qWait(50); // for the layouts that follow the new size
+    QDir().mkpath(build + u"/screenshots"_s);
+    const QString path = build + u"/screenshots/"_s + name + u".png"_s;
+    if (!page.grab().save(path))
+        qWarning("cannot save %s", qPrintable(path));
+}
+
 QByteArray contentOf(const QString &path)
 {
     QFile file(path);
@@ -164,6 +178,9 @@ void tst_ClustersPage::editWritesOnlyTheChangedValue()
     QVERIFY(child<QWidget>(page, "restartPanel")->isVisible());
     QCOMPARE(child<QLabel>(page, "restartCommand")->text(),
             u"systemctl restart singlestoredb-studio"_s);
+    page.setProxy(true, 9443);
+    clickRow(table, 1);
+    keepScreenshot(page, u"clusters"_s);
 }
 
 void tst_ClustersPage::addAppendsABlock()
@@ -328,6 +345,7 @@ void tst_ClustersPage::malformedFileIsLeftUntouched()
     QCOMPARE(contentOf(statePath()), broken);
     QCOMPARE(QDir(m_dir->path()).entryList(QDir::Files | QDir::Hidden),
             QStringList { u"studio.hcl"_s });
+    keepScreenshot(page, u"clusters-malformed"_s);
 
     // Fixed in an editor, then Reload.
     TestSupport::writeFile(statePath(), HandEdited);
