@@ -4,6 +4,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -465,7 +466,7 @@ void tst_ClustersPage::restartStudio()
                           "  show) echo "
                         + loadState
                         + ";;\n"
-                          "  restart) [ "
+                          "  restart) sleep 1; [ "
                         + QByteArray::number(restartExit)
                         + " = 0 ] || { echo 'Failed to restart singlestoredb-studio.service: "
                           "Access denied' >&2; exit 1; };;\n"
@@ -488,8 +489,14 @@ void tst_ClustersPage::restartStudio()
     QCOMPARE(restart->isEnabled(), canRestart);
     if (!canRestart)
         return;
+    // A restart takes a while (this one a second): the window does not wait for it.
+    QElapsedTimer clock;
+    clock.start();
     click(restart);
-    QTRY_COMPARE(finished.count(), 1);
+    QVERIFY2(clock.elapsed() < 500, qPrintable(QString::number(clock.elapsed())));
+    QVERIFY(!restart->isEnabled());
+    QVERIFY(status->text().startsWith(u"Running systemctl restart"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
     QCOMPARE(finished.at(0).at(0).toBool(), restartExit == 0);
     QVERIFY2(status->text().contains(after), qPrintable(status->text()));
     QCOMPARE(contentOf(calls),
