@@ -180,10 +180,12 @@ void ClustersPage::buildWidgets()
     fields->addRow(formButtons);
     connect(m_saveButton, &QPushButton::clicked, this, &ClustersPage::save);
     connect(m_revertButton, &QPushButton::clicked, this, [this] {
-        if (m_editingIsNew)
-            showCluster(std::nullopt, false);
-        else
+        // A new cluster that was never saved goes; the list shows its first one again.
+        const QList<ClusterDefinition> all = m_state.clusters();
+        if (!m_editingIsNew)
             showCluster(m_editing, false);
+        else
+            showCluster(all.isEmpty() ? std::nullopt : std::optional(all.first()), false);
         fillTable();
     });
     connect(m_useProxyButton, &QPushButton::clicked, this, &ClustersPage::useProxy);
@@ -276,8 +278,6 @@ void ClustersPage::reload()
 
     // Keep showing the cluster the form showed, when it is still there.
     const QString id = m_editing && !m_editingIsNew ? m_editing->id : QString();
-    m_editingIsNew = false;
-    fillTable();
     const QList<ClusterDefinition> all = m_state.clusters();
     if (m_state.cluster(id))
         showCluster(m_state.cluster(id), false);

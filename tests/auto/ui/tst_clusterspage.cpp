@@ -190,6 +190,14 @@ void tst_ClustersPage::addAppendsABlock()
     page.show();
     QVERIFY(page.openStateFile(statePath()));
 
+    // Added, then reverted: nothing is written, the list is back.
+    click(child<QPushButton>(page, "addButton"));
+    QVERIFY(!child<QTableWidget>(page, "clusterTable")->isEnabled());
+    click(child<QPushButton>(page, "revertButton"));
+    QCOMPARE(child<QLabel>(page, "idLabel")->text(), u"prod-1"_s);
+    QVERIFY(child<QTableWidget>(page, "clusterTable")->isEnabled());
+    QCOMPARE(contentOf(statePath()), HandEdited);
+
     click(child<QPushButton>(page, "addButton"));
     const QString id = child<QLabel>(page, "idLabel")->text();
     QVERIFY2(QRegularExpression(u"^[0-9a-f]{20}$"_s).match(id).hasMatch(), qPrintable(id));
