@@ -1,6 +1,8 @@
 #include "mainwindow.h"
 
 #include "background.h"
+#include "certificatespage.h"
+#include "clusterspage.h"
 #include "configpage.h"
 #include "conflictbanner.h"
 #include "logpage.h"
@@ -47,19 +49,6 @@ struct Outcome
     QString message;
 };
 
-QWidget *placeholder(const QString &title, const QString &text)
-{
-    auto *page = new QWidget;
-    auto *layout = new QVBoxLayout(page);
-    auto *heading = new QLabel(u"<h2>%1</h2>"_s.arg(title.toHtmlEscaped()));
-    auto *body = new QLabel(text);
-    body->setWordWrap(true);
-    layout->addWidget(heading);
-    layout->addWidget(body);
-    layout->addStretch();
-    return page;
-}
-
 } // namespace
 
 MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
@@ -74,6 +63,8 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
     , m_pages(new QStackedWidget)
     , m_proxyPage(new ProxyPage(m_connection))
     , m_configPage(new ConfigPage(m_connection))
+    , m_clustersPage(new ClustersPage)
+    , m_certificatesPage(new CertificatesPage)
     , m_logPage(new LogPage)
     , m_statusText(new QLabel)
     , m_notice(new QLabel)
@@ -108,13 +99,8 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
 
     m_pages->addWidget(m_proxyPage);
     m_pages->addWidget(m_configPage);
-    // Slot: ClustersPage (ui/clusterspage.h) goes here, see setClustersPage().
-    m_pages->addWidget(placeholder(tr("Clusters"),
-            tr("Studio's cluster definitions (studio.hcl) are edited on this page.")));
-    // Slot: CertificatesPage (ui/certificatespage.h) goes here, see setCertificatesPage().
-    m_pages->addWidget(placeholder(tr("Certificates"),
-            tr("The proxy's certificate, its checks and a development CA are managed on this "
-               "page.")));
+    m_pages->addWidget(m_clustersPage);
+    m_pages->addWidget(m_certificatesPage);
     m_pages->addWidget(m_logPage);
     connect(m_pageList, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
 
@@ -157,6 +143,17 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
                                          : tr("Config file not updated: %1").arg(message));
             });
     connect(m_studioWatcher, &QFileSystemWatcher::fileChanged, this, &MainWindow::loadStudioState);
+    connect(m_clustersPage, &ClustersPage::stateFileChanged, this, &MainWindow::loadStudioState);
+    connect(m_clustersPage,
+            &ClustersPage::studioRestartFinished,
+            this,
+            [this](bool, const QString &sentence) { m_notice->setText(sentence); });
+    connect(m_certificatesPage, &CertificatesPage::configFileChanged, this, [this] {
+        if (m_configPage->changes().isEmpty())
+            m_configPage->load(m_configPage->path());
+        m_notice->setText(tr("The config file names the new certificate; restart the proxy "
+                             "(Proxy page) to serve it"));
+    });
 
     QSettings settings;
     restoreGeometry(settings.value(u"window/geometry"_s).toByteArray());
@@ -194,25 +191,6 @@ std::optional<MainWindow::Page> MainWindow::pageNamed(const QString &name)
 void MainWindow::showPage(Page page)
 {
     m_pageList->setCurrentRow(page);
-}
-
-void MainWindow::replacePage(Page page, QWidget *widget)
-{
-    QWidget *old = m_pages->widget(page);
-    m_pages->insertWidget(page, widget);
-    m_pages->removeWidget(old);
-    delete old;
-    m_pages->setCurrentIndex(m_pageList->currentRow());
-}
-
-void MainWindow::setClustersPage(QWidget *page)
-{
-    replacePage(Clusters, page);
-}
-
-void MainWindow::setCertificatesPage(QWidget *page)
-{
-    replacePage(Certificates, page);
 }
 
 void MainWindow::buildMenus()
@@ -296,6 +274,7 @@ void MainWindow::openStudioState(const QString &path)
     rememberRecent(u"files/recentStudioStates"_s, path);
     if (!m_studioWatcher->files().isEmpty())
         m_studioWatcher->removePaths(m_studioWatcher->files());
+    m_clustersPage->openStateFile(path);
     loadStudioState();
     updateStatusBar();
 }
@@ -340,6 +319,22 @@ void MainWindow::onStatusChanged()
 {
     const ProxyStatus &status = m_connection->status();
     m_logPage->follow(status.logPath);
+    if (m_certificatesPage->configFile() != status.configPath && !status.configPath.isEmpty())
+        m_certificatesPage->setConfigFile(status.configPath);
+    // What "Use this proxy" on the Clusters page points clusters at.
+    bool tls = status.state == ProxyStatus::State::Running && status.protocol == ProxyProtocol::Tls;
+    quint16 port = status.state == ProxyStatus::State::Running ? status.port : 0;
+    for (const ProxyStatus::Variable &variable : status.variables) {
+        if (port)
+            break;
+        if (variable.name == u"https_proxy_port" && variable.value.toUInt()) {
+            tls = true;
+            port = quint16(variable.value.toUInt());
+        } else if (variable.name == u"http_proxy_port" && variable.value.toUInt()) {
+            port = quint16(variable.value.toUInt());
+        }
+    }
+    m_clustersPage->setProxy(tls, port);
     if (m_configPage->path() != status.configPath && !status.configPath.isEmpty()
             && m_configPage->changes().isEmpty()) {
         m_configPage->load(status.configPath);
@@ -386,6 +381,14 @@ void MainWindow::loadStudioState()
                     return;
                 m_clusters = loaded.clusters;
                 m_studioProblem = loaded.problem;
+                QStringList hostnames;
+                for (const ClusterDefinition &cluster :
+                        loaded.clusters.value_or(QList<ClusterDefinition>())) {
+                    if (cluster.websocket && !hostnames.contains(cluster.hostname))
+                        hostnames << cluster.hostname;
+                }
+                if (hostnames != m_certificatesPage->studioHostnames())
+                    m_certificatesPage->setStudioHostnames(hostnames);
                 // Atomic saves replace the file, which drops it from the watcher.
                 if (QFileInfo::exists(path) && !m_studioWatcher->files().contains(path))
                     m_studioWatcher->addPath(path);

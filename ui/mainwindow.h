@@ -17,6 +17,8 @@ class QStackedWidget;
 
 namespace StudioProxy {
 
+class CertificatesPage;
+class ClustersPage;
 class ConfigPage;
 class ConflictBanner;
 class LogPage;
@@ -52,11 +54,6 @@ public:
     void showPage(Page page);
     static std::optional<Page> pageNamed(const QString &name);
 
-    // The slots for the Clusters and Certificates pages (ClustersPage and CertificatesPage,
-    // built beside this window); until set, each shows a note.
-    void setClustersPage(QWidget *page);
-    void setCertificatesPage(QWidget *page);
-
     void openConfig(const QString &path);
     void openStudioState(const QString &path);
 
@@ -65,7 +62,6 @@ protected:
 
 private:
     void buildMenus();
-    void replacePage(Page page, QWidget *widget);
     void offerHeadless(const QList<HeadlessInstance> &instances);
     void useBuiltIn();
     void onStatusChanged();
@@ -87,6 +83,8 @@ private:
     QStackedWidget *m_pages;
     ProxyPage *m_proxyPage;
     ConfigPage *m_configPage;
+    ClustersPage *m_clustersPage;
+    CertificatesPage *m_certificatesPage;
     LogPage *m_logPage;
     QLabel *m_statusText;
     QLabel *m_notice;
