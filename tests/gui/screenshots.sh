@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Opens the desktop app under Xvfb on a sample config file (wss:// with a certificate for
 # localhost) and a sample Studio state file (one cluster that agrees with the proxy, one
-# that does not), once per page, and keeps a screenshot of each page as OUT/<page>.png.
+# that does not), once per page, and keeps a screenshot of the window on each page as
+# OUT/app-<page>.png.
 # Fails when the window does not appear, the app dies, or a screenshot is blank.
 #
 #   screenshots.sh STUDIO_PROXY_BINARY OUT_FOLDER
@@ -84,14 +85,14 @@ for page in "${pages[@]}"; do
     # Two status refreshes and a conflict check.
     sleep "${SCREENSHOT_SETTLE_SECONDS:-3}"
     kill -0 "$app_pid" 2>/dev/null || { cat "$work/app-$page.log" >&2; exit 1; }
-    import -window root "$out/$page.png"
+    import -window root "$out/app-$page.png"
     kill "$app_pid"
     wait "$app_pid" || true
     app_pid=
-    colours=$(convert "$out/$page.png" -format '%k' info:)
+    colours=$(convert "$out/app-$page.png" -format '%k' info:)
     if [ "$colours" -lt 16 ]; then
-        echo "$page.png has $colours colours: the window did not draw" >&2
+        echo "app-$page.png has $colours colours: the window did not draw" >&2
         exit 1
     fi
-    echo "$out/$page.png: $colours colours"
+    echo "$out/app-$page.png: $colours colours"
 done
