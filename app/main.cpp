@@ -1,5 +1,6 @@
 #include "cert.h"
 #include "ctl.h"
+#include "desktop.h"
 #include "headless.h"
 
 #include <QCommandLineParser>
@@ -7,10 +8,41 @@
 
 #include <cstdio>
 
+#include <cstring>
+
 using namespace Qt::StringLiterals;
+
+namespace {
+
+// Whether the command line asks for the desktop app: no subcommand, no --headless, no
+// --help or --version (those print and exit without a display).
+bool wantsDesktop(int argc, char *argv[])
+{
+    if (argc > 1 && (std::strcmp(argv[1], "ctl") == 0 || std::strcmp(argv[1], "cert") == 0))
+        return false;
+    for (int i = 1; i < argc; ++i) {
+        for (const char *option : { "--headless",
+                     "-headless",
+                     "--help",
+                     "-h",
+                     "-?",
+                     "--help-all",
+                     "--version",
+                     "-v" }) {
+            if (std::strcmp(argv[i], option) == 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
+    if (wantsDesktop(argc, argv))
+        return runDesktop(argc, argv);
+
     // A server has no display: headless mode must never create a GUI application object.
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"studio-proxy"_s);
@@ -47,12 +79,6 @@ int main(int argc, char *argv[])
         std::fprintf(stderr,
                 "studio-proxy: unknown command \"%s\"; see --help\n",
                 qUtf8Printable(parser.positionalArguments().constFirst()));
-        return 2;
-    }
-    if (!parser.isSet(headless)) {
-        std::fprintf(stderr,
-                "studio-proxy: this build has no desktop app; run it with "
-                "--headless --config FILE\n");
         return 2;
     }
     if (!parser.isSet(config)) {

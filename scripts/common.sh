@@ -8,6 +8,7 @@ BUILD_DIR=${BUILD_DIR:-$REPO_ROOT/build}
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git
     qt6-base-dev libssl-dev openssl
+    qt6-charts-dev libqt6opengl6-dev
     mariadb-server
 )
 # The peer the benchmark (scripts/bench.sh, and its quick mode in the test suite) measures
@@ -21,8 +22,11 @@ PACKAGE_PACKAGES=(dpkg-dev fakeroot file binutils systemd desktop-file-utils app
     groff-base lintian logrotate adduser procps util-linux)
 # What scripts/test.sh needs besides: the format check, libFuzzer (scripts/fuzz.sh), the
 # conformance suite (Python 3, standard library only), the browser test (Chromium, and
-# certutil for the NSS database it reads), the benchmark's quick mode and the package tests.
+# certutil for the NSS database it reads), the benchmark's quick mode, the package tests and
+# the desktop app's screenshots (an X server without a display, xwininfo to see the window,
+# ImageMagick's import to take the picture).
 TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 chromium libnss3-tools
+    xvfb xauth x11-utils imagemagick
     "${BENCH_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

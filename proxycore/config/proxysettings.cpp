@@ -53,6 +53,33 @@ Result<EngineEndpoint> engineEndpoint(const ConfigFile &config, const RuntimeVar
     return engine;
 }
 
+Result<ProxySettings> withEngineAndLog(const ConfigFile &config,
+        const RuntimeVariables &variables,
+        ProxySettings settings,
+        const QString &logFolderOverride)
+{
+    const Result<EngineEndpoint> engine = engineEndpoint(config, variables);
+    if (!engine)
+        return engine.error();
+    settings.engine = engine.value();
+
+    const ConfigEntry *tracelogs = config.find(u"tracelogsdir"_s);
+    const QString datadir = variables.datadir();
+    if (!logFolderOverride.isEmpty()) {
+        settings.logFolder = QFileInfo(logFolderOverride).absoluteFilePath();
+    } else if (tracelogs && !tracelogs->value.isEmpty()) {
+        settings.logFolder = QDir::cleanPath(
+                QFileInfo(tracelogs->file).absoluteDir().absoluteFilePath(tracelogs->value));
+    } else if (!datadir.isEmpty()) {
+        settings.logFolder = QDir(datadir).absoluteFilePath(u"tracelogs"_s);
+    } else {
+        return Error { ErrorCode::LogUnwritable,
+            u"no folder for websocket_proxy.log: set tracelogsdir or datadir in %1, or pass "
+            "--log-dir"_s.arg(config.path()) };
+    }
+    return settings;
+}
+
 } // namespace
 
 QString EngineEndpoint::toString() const
@@ -129,27 +156,17 @@ Result<ProxySettings> proxySettingsFrom(const ConfigFile &config, const QString 
     Result<ProxySettings> settings = applyVariables(variables.value());
     if (!settings)
         return settings;
+    return withEngineAndLog(config, variables.value(), settings.value(), logFolderOverride);
+}
 
-    const Result<EngineEndpoint> engine = engineEndpoint(config, variables.value());
-    if (!engine)
-        return engine.error();
-    settings->engine = engine.value();
-
-    const ConfigEntry *tracelogs = config.find(u"tracelogsdir"_s);
-    const QString datadir = variables->datadir();
-    if (!logFolderOverride.isEmpty()) {
-        settings->logFolder = QFileInfo(logFolderOverride).absoluteFilePath();
-    } else if (tracelogs && !tracelogs->value.isEmpty()) {
-        settings->logFolder = QDir::cleanPath(
-                QFileInfo(tracelogs->file).absoluteDir().absoluteFilePath(tracelogs->value));
-    } else if (!datadir.isEmpty()) {
-        settings->logFolder = QDir(datadir).absoluteFilePath(u"tracelogs"_s);
-    } else {
-        return Error { ErrorCode::LogUnwritable,
-            u"no folder for websocket_proxy.log: set tracelogsdir or datadir in %1, or pass "
-            "--log-dir"_s.arg(config.path()) };
-    }
-    return settings;
+Result<ProxySettings> engineSettingsFrom(const ConfigFile &config, const QString &logFolderOverride)
+{
+    const Result<RuntimeVariables> variables = RuntimeVariables::fromConfig(config);
+    if (!variables)
+        return variables.error();
+    ProxySettings settings;
+    settings.configPath = config.path();
+    return withEngineAndLog(config, variables.value(), settings, logFolderOverride);
 }
 
 } // namespace StudioProxy

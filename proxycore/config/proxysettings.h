@@ -71,6 +71,11 @@ struct ProxySettings
 Result<ProxySettings> proxySettingsFrom(
         const ConfigFile &config, const QString &logFolderOverride = QString());
 
+// The engine and the log folder alone, without the rules on the proxy's ports: what a proxy
+// that does not serve yet needs (the desktop app's, whose admin may still have to fix them).
+Result<ProxySettings> engineSettingsFrom(
+        const ConfigFile &config, const QString &logFolderOverride = QString());
+
 // The rules on the proxy's variables alone, as a start and every restart apply them: fills
 // in protocol, port and SSL files; leaves the engine and the log folder as they are in base.
 Result<ProxySettings> applyVariables(

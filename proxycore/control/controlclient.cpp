@@ -110,4 +110,24 @@ Result<ConfigUpdate> ControlClient::updateConfig(
     return ControlProtocol::configUpdateFrom(result->toObject());
 }
 
+Result<QList<SessionInfo>> ControlClient::sessions()
+{
+    const Result<QJsonValue> result = call({ { u"command"_s, u"sessions"_s } });
+    if (!result)
+        return result.error();
+    QList<SessionInfo> sessions;
+    for (const QJsonValue &value : result->toArray())
+        sessions.append(ControlProtocol::sessionFrom(value.toObject()));
+    return sessions;
+}
+
+Result<void> ControlClient::closeSession(quint64 id)
+{
+    const Result<QJsonValue> result =
+            call({ { u"command"_s, u"close-session"_s }, { u"id"_s, qint64(id) } });
+    if (!result)
+        return result.error();
+    return {};
+}
+
 } // namespace StudioProxy

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "control/proxystatus.h"
+#include "proxy/sessioninfo.h"
 #include "util/result.h"
 
 #include <QList>
@@ -56,6 +57,13 @@ public:
     // of the file as it was.
     virtual Result<ConfigUpdate> updateConfig(
             const QString &key, const std::optional<QString> &value) = 0;
+
+    // The open relay sessions, oldest first.
+    virtual Result<QList<SessionInfo>> sessions() = 0;
+
+    // Ends one session (Close 1000 to the client, the engine connection closed); an error
+    // when no open session has that id.
+    virtual Result<void> closeSession(quint64 id) = 0;
 };
 
 } // namespace StudioProxy

@@ -68,4 +68,34 @@ ConfigUpdate configUpdateFrom(const QJsonObject &json)
         json.value(u"change"_s).toString() };
 }
 
+QJsonObject toJson(const SessionInfo &session)
+{
+    QJsonObject json { { u"id"_s, qint64(session.id) },
+        { u"client"_s, session.clientAddress },
+        { u"origin"_s, session.origin },
+        { u"bytesToEngine"_s, session.bytesToEngine },
+        { u"bytesToClient"_s, session.bytesToClient },
+        { u"openedAt"_s, session.openedAt.toString(Qt::ISODateWithMs) },
+        { u"durationMs"_s, session.durationMs } };
+    if (session.engineConnectionId)
+        json.insert(u"engineConnectionId"_s, qint64(*session.engineConnectionId));
+    return json;
+}
+
+SessionInfo sessionFrom(const QJsonObject &json)
+{
+    SessionInfo session;
+    session.id = quint64(json.value(u"id"_s).toInteger());
+    session.clientAddress = json.value(u"client"_s).toString();
+    session.origin = json.value(u"origin"_s).toString();
+    if (json.contains(u"engineConnectionId"_s))
+        session.engineConnectionId = quint32(json.value(u"engineConnectionId"_s).toInteger());
+    session.bytesToEngine = json.value(u"bytesToEngine"_s).toInteger();
+    session.bytesToClient = json.value(u"bytesToClient"_s).toInteger();
+    session.openedAt =
+            QDateTime::fromString(json.value(u"openedAt"_s).toString(), Qt::ISODateWithMs);
+    session.durationMs = json.value(u"durationMs"_s).toInteger();
+    return session;
+}
+
 } // namespace StudioProxy::ControlProtocol

@@ -5,9 +5,10 @@
 #include <QJsonObject>
 
 // The control channel's messages, one JSON object per line:
-//   request:  {"command": "status" | "set" | "restart" | "sql" | "update-config", ...}
+//   request:  {"command": "status" | "set" | "restart" | "sql" | "update-config" | "sessions"
+//             | "close-session", ...}
 //             set: "name", "value"; sql: "statements"; update-config: "key", "value" (absent
-//             to remove the key)
+//             to remove the key); close-session: "id"
 //   response: {"ok": true, "result": ...} or {"ok": false, "error": {"code": N, "message": M}}
 namespace StudioProxy::ControlProtocol {
 
@@ -19,5 +20,7 @@ QJsonObject toJson(const StatementResult &result);
 StatementResult statementFrom(const QJsonObject &json);
 QJsonObject toJson(const ConfigUpdate &update);
 ConfigUpdate configUpdateFrom(const QJsonObject &json);
+QJsonObject toJson(const SessionInfo &session);
+SessionInfo sessionFrom(const QJsonObject &json);
 
 } // namespace StudioProxy::ControlProtocol

@@ -218,9 +218,27 @@ QJsonObject ControlServer::handle(const QJsonObject &request)
                         value.isString() ? std::optional<QString>(value.toString()) : std::nullopt);
         return update ? okResponse(toJson(update.value())) : errorResponse(update.error());
     }
+    if (command == u"sessions") {
+        const Result<QList<SessionInfo>> sessions = m_controller->sessions();
+        if (!sessions)
+            return errorResponse(sessions.error());
+        QJsonArray list;
+        for (const SessionInfo &session : sessions.value())
+            list.append(toJson(session));
+        return okResponse(list);
+    }
+    if (command == u"close-session") {
+        const QJsonValue id = request.value(u"id"_s);
+        if (!id.isDouble() || id.toInteger() <= 0) {
+            return errorResponse({ ErrorCode::InvalidValue,
+                    u"close-session needs \"id\", a session id from sessions"_s });
+        }
+        const Result<void> closed = m_controller->closeSession(quint64(id.toInteger()));
+        return closed ? okResponse(true) : errorResponse(closed.error());
+    }
     return errorResponse({ ErrorCode::ControlFailed,
-            u"unknown command \"%1\"; expected status, set, restart, sql or update-config"_s.arg(
-                    command) });
+            u"unknown command \"%1\"; expected status, set, restart, sql, update-config, "
+            "sessions or close-session"_s.arg(command) });
 }
 
 } // namespace StudioProxy

@@ -92,28 +92,33 @@ QList<Conflict> ProxyController::conflicts() const
     if (https && http) {
         found.append({ Conflict::Severity::Error,
                 u"https_proxy_port and http_proxy_port are both set; set one of them to 0 "
-                "(RESTART PROXY is refused until then)"_s });
+                "(RESTART PROXY is refused until then)"_s,
+                Conflict::Kind::BothPorts });
     }
     if (https && (!m_variables.isSet(u"ssl_cert"_s) || !m_variables.isSet(u"ssl_key"_s))) {
         found.append({ Conflict::Severity::Error,
-                u"https_proxy_port requires SSL: set ssl_cert and ssl_key"_s });
+                u"https_proxy_port requires SSL: set ssl_cert and ssl_key"_s,
+                Conflict::Kind::HttpsWithoutSsl });
     }
     for (const quint16 port : { https, http }) {
         if (port && port == m_enginePort) {
             found.append({ Conflict::Severity::Error,
-                    u"the proxy port %1 is the engine's own port; choose another"_s.arg(port) });
+                    u"the proxy port %1 is the engine's own port; choose another"_s.arg(port),
+                    Conflict::Kind::PortIsEnginePort });
         }
         if (port && !mayBind(port)) {
             found.append({ Conflict::Severity::Warning,
                     u"port %1 is privileged: binding it needs root or CAP_NET_BIND_SERVICE"_s.arg(
-                            port) });
+                            port),
+                    Conflict::Kind::PrivilegedPort });
         }
     }
     const qint64 ping = m_variables.integer(u"proxy_ping_interval"_s);
     if (ping > 0 && m_variables.integer(u"proxy_pong_timeout"_s) <= ping) {
         found.append({ Conflict::Severity::Error,
                 u"proxy_pong_timeout must be longer than proxy_ping_interval, or healthy "
-                "clients are cut off before they are pinged"_s });
+                "clients are cut off before they are pinged"_s,
+                Conflict::Kind::PongTimeout });
     }
     if (https && m_variables.isSet(u"ssl_cert"_s)) {
         const QList<QSslCertificate> chain =
@@ -122,16 +127,32 @@ QList<Conflict> ProxyController::conflicts() const
         if (!chain.isEmpty() && chain.front().expiryDate() < now) {
             found.append({ Conflict::Severity::Warning,
                     u"the certificate in ssl_cert expired on %1"_s.arg(
-                            chain.front().expiryDate().toString(Qt::ISODate)) });
+                            chain.front().expiryDate().toString(Qt::ISODate)),
+                    Conflict::Kind::CertificateExpiry });
         } else if (!chain.isEmpty()
                 && chain.front().expiryDate() < now.addDays(ExpiryWarningDays)) {
             found.append({ Conflict::Severity::Warning,
                     u"the certificate in ssl_cert expires on %1, within %2 days"_s.arg(
                             chain.front().expiryDate().toString(Qt::ISODate),
-                            QString::number(ExpiryWarningDays)) });
+                            QString::number(ExpiryWarningDays)),
+                    Conflict::Kind::CertificateExpiry });
         }
     }
     return found;
+}
+
+Result<QList<SessionInfo>> ProxyController::sessions()
+{
+    return m_proxy.sessions();
+}
+
+Result<void> ProxyController::closeSession(quint64 id)
+{
+    if (!m_proxy.closeSession(id)) {
+        return Error { ErrorCode::InvalidValue,
+            u"no open session has the id %1; it may have ended already"_s.arg(id) };
+    }
+    return {};
 }
 
 Result<ProxyStatus> ProxyController::status()

@@ -40,6 +40,8 @@ public:
     Result<QList<StatementResult>> sql(const QString &statements) override;
     Result<ConfigUpdate> updateConfig(
             const QString &key, const std::optional<QString> &value) override;
+    Result<QList<SessionInfo>> sessions() override;
+    Result<void> closeSession(quint64 id) override;
 
     const RuntimeVariables &variables() const { return m_variables; }
 

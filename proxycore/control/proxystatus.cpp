@@ -32,6 +32,47 @@ QString formatBytes(qint64 bytes)
 
 } // namespace
 
+namespace {
+
+struct KindName
+{
+    Conflict::Kind kind;
+    const char *name;
+};
+
+constexpr KindName KindNames[] = {
+    { Conflict::Kind::Other, "other" },
+    { Conflict::Kind::BothPorts, "both-ports" },
+    { Conflict::Kind::HttpsWithoutSsl, "https-without-ssl" },
+    { Conflict::Kind::PortIsEnginePort, "engine-port" },
+    { Conflict::Kind::PrivilegedPort, "privileged-port" },
+    { Conflict::Kind::PongTimeout, "pong-timeout" },
+    { Conflict::Kind::CertificateExpiry, "certificate-expiry" },
+    { Conflict::Kind::PortInUse, "port-in-use" },
+    { Conflict::Kind::ClusterMismatch, "cluster-mismatch" },
+    { Conflict::Kind::CertificateName, "certificate-name" },
+};
+
+} // namespace
+
+QString Conflict::kindName(Kind kind)
+{
+    for (const KindName &entry : KindNames) {
+        if (entry.kind == kind)
+            return QString::fromLatin1(entry.name);
+    }
+    return u"other"_s;
+}
+
+Conflict::Kind Conflict::kindFromName(const QString &name)
+{
+    for (const KindName &entry : KindNames) {
+        if (name == QLatin1StringView(entry.name))
+            return entry.kind;
+    }
+    return Kind::Other;
+}
+
 QString ProxyStatus::stateName(State state)
 {
     switch (state) {
@@ -59,7 +100,8 @@ QJsonObject ProxyStatus::toJson() const
                 { u"severity"_s,
                         conflict.severity == Conflict::Severity::Error ? u"error"_s
                                                                        : u"warning"_s },
-                { u"message"_s, conflict.message } });
+                { u"message"_s, conflict.message },
+                { u"kind"_s, Conflict::kindName(conflict.kind) } });
     }
 
     QJsonObject json { { u"state"_s, stateName(state) },
@@ -116,7 +158,8 @@ ProxyStatus ProxyStatus::fromJson(const QJsonObject &json)
         status.conflicts.append({ conflict.value(u"severity"_s).toString() == u"warning"
                         ? Conflict::Severity::Warning
                         : Conflict::Severity::Error,
-                conflict.value(u"message"_s).toString() });
+                conflict.value(u"message"_s).toString(),
+                Conflict::kindFromName(conflict.value(u"kind"_s).toString()) });
     }
     status.configPath = json.value(u"configPath"_s).toString();
     status.logPath = json.value(u"logPath"_s).toString();

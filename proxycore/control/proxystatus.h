@@ -7,16 +7,60 @@
 #include <QList>
 #include <QString>
 
+#include <utility>
+
 namespace StudioProxy {
 
-// Something in the runtime variables an admin should resolve. Errors block RESTART PROXY;
-// warnings do not.
+// What one click can do about a conflict; the desktop app offers it as a button.
+struct ConflictFix
+{
+    enum class Action {
+        None,
+        SetVariable, // set key to value, at runtime and in the config file
+        UseThisProxy, // point Studio's cluster clusterId at this proxy
+        OpenCertificates, // the certificate needs the admin's choices (the Certificates page)
+    };
+
+    Action action = Action::None;
+    QString label; // "Set http_proxy_port to 0"
+    QString key;
+    QString value;
+    QString clusterId;
+};
+
+// Something in the runtime variables, or around them, an admin should resolve. Errors block
+// RESTART PROXY; warnings do not.
 struct Conflict
 {
     enum class Severity { Error, Warning };
+    enum class Kind {
+        Other,
+        BothPorts,
+        HttpsWithoutSsl,
+        PortIsEnginePort,
+        PrivilegedPort,
+        PongTimeout,
+        CertificateExpiry,
+        PortInUse,
+        ClusterMismatch,
+        CertificateName,
+    };
+
+    Conflict() = default;
+
+    Conflict(Severity severity_, QString message_, Kind kind_ = Kind::Other)
+        : severity(severity_)
+        , message(std::move(message_))
+        , kind(kind_)
+    { }
 
     Severity severity = Severity::Error;
     QString message;
+    Kind kind = Kind::Other;
+    ConflictFix fix; // not sent over the control channel: the app works it out
+
+    static QString kindName(Kind kind);
+    static Kind kindFromName(const QString &name);
 };
 
 // A snapshot of the proxy: the runtime variables and the actual state side by side, since

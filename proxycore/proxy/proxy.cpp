@@ -11,6 +11,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace StudioProxy {
@@ -97,6 +99,27 @@ qint64 Proxy::bytesToClient() const
     for (const Session *session : m_sessions)
         total += session->bytesToClient();
     return total;
+}
+
+QList<SessionInfo> Proxy::sessions() const
+{
+    QList<SessionInfo> list;
+    list.reserve(m_sessions.size());
+    for (const Session *session : m_sessions)
+        list.append(session->info());
+    std::sort(list.begin(), list.end(), [](const SessionInfo &a, const SessionInfo &b) {
+        return a.id < b.id;
+    });
+    return list;
+}
+
+bool Proxy::closeSession(quint64 id)
+{
+    Session *session = m_sessions.value(id);
+    if (!session)
+        return false;
+    session->closeByAdmin();
+    return true;
 }
 
 quint16 Proxy::port() const

@@ -3,6 +3,7 @@
 #include "certs/tlsidentity.h"
 #include "config/proxysettings.h"
 #include "http/admission.h"
+#include "proxy/sessioninfo.h"
 #include "util/result.h"
 
 #include <QHash>
@@ -59,6 +60,12 @@ public:
 
     qint64 bytesToEngine() const;
     qint64 bytesToClient() const;
+
+    // The open sessions, oldest first.
+    QList<SessionInfo> sessions() const;
+
+    // Ends one session as an admin asked; false when no session has that id.
+    bool closeSession(quint64 id);
 
 signals:
     void listenerFailed(const QString &reason);

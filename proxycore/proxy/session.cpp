@@ -31,6 +31,7 @@ Session::Session(quint64 id,
     , m_parser(limits.maxFrameSize)
 {
     m_age.start();
+    m_openedAt = QDateTime::currentDateTimeUtc();
     m_heardFrom.start();
     m_lastData.start();
     m_sincePing.start();
@@ -89,6 +90,52 @@ void Session::shutdown()
 {
     sendClose(GoingAway, u"the proxy is shutting down"_s);
     m_engine->close();
+}
+
+void Session::closeByAdmin()
+{
+    if (m_closeCause.isEmpty())
+        m_closeCause = u"closed by an administrator"_s;
+    m_log->info(u"connection %1: closed by an administrator"_s.arg(m_id));
+    sendClose(Normal, u"closed by an administrator"_s);
+    m_engine->close();
+}
+
+SessionInfo Session::info() const
+{
+    return SessionInfo { m_id,
+        m_info.address,
+        m_info.origin,
+        m_engineConnectionId,
+        m_bytesToEngine,
+        m_bytesToClient,
+        m_openedAt,
+        m_age.elapsed() };
+}
+
+// The MySQL initial handshake packet (protocol version 10) that every engine session starts
+// with: a 4-byte packet header, the version byte, the server version ending in NUL, then the
+// connection id as 4 bytes little-endian. Only the first packet is looked at, and only until
+// the id is known; the bytes themselves are relayed untouched either way.
+void Session::readGreeting(const char *data, qsizetype size)
+{
+    constexpr qsizetype MaxGreetingBytes = 512;
+    m_greeting.append(data, std::min(size, MaxGreetingBytes - m_greeting.size()));
+    const auto *bytes = reinterpret_cast<const uchar *>(m_greeting.constData());
+    if (m_greeting.size() >= 5 && bytes[4] != 10) {
+        m_greetingRead = true; // an error packet (0xff), or a protocol we do not know
+    } else if (m_greeting.size() >= 5) {
+        const qsizetype nul = m_greeting.indexOf('\0', 5);
+        if (nul >= 0 && m_greeting.size() >= nul + 5) {
+            m_engineConnectionId = quint32(bytes[nul + 1]) | quint32(bytes[nul + 2]) << 8
+                    | quint32(bytes[nul + 3]) << 16 | quint32(bytes[nul + 4]) << 24;
+            m_greetingRead = true;
+        }
+    }
+    if (m_greeting.size() >= MaxGreetingBytes)
+        m_greetingRead = true;
+    if (m_greetingRead)
+        m_greeting = QByteArray();
 }
 
 qint64 Session::clientBacklog() const
@@ -214,6 +261,8 @@ void Session::relayEngineBytes()
             break;
         m_bytesToClient += got;
         m_lastData.restart();
+        if (!m_greetingRead)
+            readGreeting(chunk.constData(), qsizetype(got));
         sendFrame(Opcode::Binary, chunk.constData(), qsizetype(got));
     }
     if (m_engineDone && engine->bytesAvailable() == 0)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/proxysettings.h"
+#include "proxy/sessioninfo.h"
 #include "proxy/websocketframes.h"
 
 #include <QByteArray>
@@ -54,6 +55,12 @@ public:
     // The proxy is stopping: the client gets Close 1001, the engine socket closes.
     void shutdown();
 
+    // An admin ends this session: the client gets Close 1000 with a reason, the engine
+    // socket closes (the engine rolls back what the session held open).
+    void closeByAdmin();
+
+    SessionInfo info() const;
+
     quint64 id() const { return m_id; }
 
     qint64 bytesToEngine() const { return m_bytesToEngine; }
@@ -84,6 +91,7 @@ private:
     void onClientDisconnected();
     void checkLiveness();
     void finishIfDone();
+    void readGreeting(const char *data, qsizetype size);
     QString describeClose() const;
 
     const quint64 m_id;
@@ -95,6 +103,10 @@ private:
     WebSocketFrames::Parser m_parser;
     QByteArray m_waitingForEngine; // client bytes that came before the engine connection
     QElapsedTimer m_age;
+    QDateTime m_openedAt;
+    QByteArray m_greeting; // the engine's first bytes, until its connection id is read
+    bool m_greetingRead = false;
+    std::optional<quint32> m_engineConnectionId;
     QElapsedTimer m_heardFrom; // since the client last sent anything, a pong included
     QElapsedTimer m_lastData; // since data last went either way
     QElapsedTimer m_sincePing;

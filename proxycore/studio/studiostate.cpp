@@ -169,6 +169,18 @@ Result<void> writeAtomically(
 
 } // namespace
 
+void ClusterDefinition::useProxy(bool tls, int proxyPort)
+{
+    websocket = true;
+    websocketSSL = tls;
+    port = proxyPort;
+}
+
+bool ClusterDefinition::usesProxy(bool tls, int proxyPort) const
+{
+    return websocket && websocketSSL == tls && port == proxyPort;
+}
+
 bool ClusterDefinition::operator==(const ClusterDefinition &other) const
 {
     return id == other.id && name == other.name && description == other.description

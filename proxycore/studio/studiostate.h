@@ -22,6 +22,13 @@ struct ClusterDefinition
     bool websocket = false;
     bool websocketSSL = false;
 
+    // "Use this proxy": Studio then reaches the cluster through the proxy's WebSocket, over
+    // wss:// when tls (https_proxy_port) and ws:// otherwise, on the proxy's port.
+    void useProxy(bool tls, int proxyPort);
+
+    // Whether Studio reaches the cluster through a proxy with that protocol and port.
+    bool usesProxy(bool tls, int proxyPort) const;
+
     bool operator==(const ClusterDefinition &other) const;
 
     bool operator!=(const ClusterDefinition &other) const { return !(*this == other); }

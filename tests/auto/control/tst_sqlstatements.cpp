@@ -56,6 +56,18 @@ public:
         return Error { ErrorCode::ControlFailed, u"not recorded"_s };
     }
 
+    Result<QList<SessionInfo>> sessions() override
+    {
+        calls << u"sessions"_s;
+        return QList<SessionInfo>();
+    }
+
+    Result<void> closeSession(quint64 id) override
+    {
+        calls << u"close-session %1"_s.arg(id);
+        return Error { ErrorCode::ControlFailed, u"not recorded"_s };
+    }
+
 private:
     std::optional<Error> record(const QString &call)
     {

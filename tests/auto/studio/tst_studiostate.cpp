@@ -32,6 +32,8 @@ private slots:
     void invalidCluster();
     void malformed_data();
     void malformed();
+    void useProxy_data();
+    void useProxy();
     void newClusterId();
     void emptyState();
     void saveWritesBackupAndKeepsMode();
@@ -529,6 +531,49 @@ void tst_StudioState::malformed()
     const QString prefix = u"studio.hcl:"_s + location + u": "_s;
     QVERIFY2(state.error().message.startsWith(prefix), qPrintable(state.error().message));
     QVERIFY2(state.error().message.contains(message), qPrintable(state.error().message));
+}
+
+void tst_StudioState::useProxy_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("id");
+    QTest::addColumn<bool>("tls");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QByteArray>("expected");
+
+    QByteArray sample = Sample;
+    QTest::newRow("already through wss on 8443") << Sample << u"a1b2c3"_s << true << 8443 << Sample;
+    QTest::newRow("ws on 8080")
+            << Sample << u"a1b2c3"_s << false << 8080
+            << QByteArray(sample).replace("8443", "8080").replace("SSL = true", "SSL = false");
+
+    // Studio's own defaults are written out: a block without websocket keys gains both.
+    const QByteArray plain = "cluster \"x\" {\n  hostname = \"h\"\n  port = 3306\n}\n";
+    QTest::newRow("keys added") << plain << u"x"_s << true << 9443
+                                << QByteArray("cluster \"x\" {\n  hostname = \"h\"\n  port = 9443\n"
+                                              "  websocket = true\n  websocketSSL = true\n}\n");
+}
+
+void tst_StudioState::useProxy()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, id);
+    QFETCH(bool, tls);
+    QFETCH(int, port);
+    QFETCH(QByteArray, expected);
+
+    StudioState state = parsed(text);
+    std::optional<ClusterDefinition> cluster = state.cluster(id);
+    QVERIFY(cluster);
+    QCOMPARE(cluster->usesProxy(tls, port), text == expected);
+    cluster->useProxy(tls, port);
+    QVERIFY(cluster->usesProxy(tls, port));
+    QVERIFY(!cluster->usesProxy(!tls, port));
+    QVERIFY(!cluster->usesProxy(tls, port + 1));
+
+    const Result<void> set = state.setCluster(*cluster);
+    QVERIFY2(set, qPrintable(set ? QString() : set.error().message));
+    QCOMPARE(state.toText(), expected);
 }
 
 void tst_StudioState::newClusterId()

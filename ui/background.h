@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QFutureWatcher>
+#include <QObject>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <functional>
+
+namespace StudioProxy {
+
+// Runs work on Qt's thread pool and done(result) on context's thread, unless context is gone
+// by then. For what may block on a slow disk (reading and writing files) so that the window
+// never waits for it. T must be default-constructible and copyable.
+template <typename T>
+void inBackground(QObject *context, std::function<T()> work, std::function<void(const T &)> done)
+{
+    auto *watcher = new QFutureWatcher<T>(context);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, done] {
+        done(watcher->result());
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run(std::move(work)));
+}
+
+} // namespace StudioProxy
