@@ -81,6 +81,14 @@ void EngineSocket::connectToEngine(int timeoutMs)
     }
 }
 
+void EngineSocket::flush()
+{
+    if (m_local)
+        m_local->flush();
+    else
+        m_tcp->flush();
+}
+
 qint64 EngineSocket::bytesToWrite() const
 {
     return m_device->bytesToWrite();

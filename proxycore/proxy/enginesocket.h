@@ -28,6 +28,8 @@ public:
     QIODevice *device() const { return m_device; }
 
     qint64 bytesToWrite() const;
+    // Writes what is buffered to the socket now, as far as it takes it.
+    void flush();
 
     // Bounds how much the socket reads ahead of the session; 0 means no bound.
     void setReadBufferSize(qint64 size);

@@ -4,6 +4,7 @@
 #include "log/logging.h"
 #include "proxy/enginesocket.h"
 
+#include <QScopedValueRollback>
 #include <QSslSocket>
 #include <QTcpSocket>
 
@@ -151,19 +152,34 @@ bool Session::engineCongested() const
 }
 
 // Client to engine: read only while the engine keeps up; its bytesWritten() brings us back.
+// What was read goes to the kernel before returning (a flush), not on the event loop's next
+// pass: that pass would cost a query two more polls, one each way. A flush reports
+// bytesWritten() at once, which calls this again: the guard sends that call back, and the
+// loop goes on instead while the flush made room.
 void Session::readClient()
 {
+    if (m_readingClient)
+        return;
+    const QScopedValueRollback guard(m_readingClient, true);
     QByteArray chunk;
-    while (!m_clientDone && !m_closeReceived && m_client->bytesAvailable() > 0
-            && (m_sentCloseCode || m_engineDone || !engineCongested())
-            && clientBacklog() < HighWater) {
-        chunk.resize(std::min(m_client->bytesAvailable(), ReadChunk));
-        const qint64 got = m_client->read(chunk.data(), chunk.size());
-        if (got <= 0)
-            break;
-        m_heardFrom.restart();
-        if (!m_parser.feed(chunk.data(), qsizetype(got), *this))
-            break;
+    for (;;) {
+        bool fed = false;
+        while (!m_clientDone && !m_closeReceived && m_client->bytesAvailable() > 0
+                && (m_sentCloseCode || m_engineDone || !engineCongested())
+                && clientBacklog() < HighWater) {
+            chunk.resize(std::min(m_client->bytesAvailable(), ReadChunk));
+            const qint64 got = m_client->read(chunk.data(), chunk.size());
+            if (got <= 0)
+                break;
+            fed = true;
+            m_heardFrom.restart();
+            if (!m_parser.feed(chunk.data(), qsizetype(got), *this))
+                break;
+        }
+        if (!fed)
+            return;
+        m_engine->flush();
+        m_client->flush(); // pongs, and the answer to a Close
     }
 }
 
@@ -240,9 +256,12 @@ void Session::sendClose(quint16 code, const QString &reason)
 }
 
 // Engine to client: one binary frame per read, while the client keeps up; its
-// bytesWritten() brings us back.
+// bytesWritten() brings us back. Flushed before returning, as readClient() is.
 void Session::relayEngineBytes()
 {
+    if (m_relayingEngine)
+        return;
+    const QScopedValueRollback guard(m_relayingEngine, true);
     QIODevice *engine = m_engine->device();
     if (m_clientDone || m_sentCloseCode) {
         // Nobody will read these any more. Dropping them keeps the engine writing, and so
@@ -251,19 +270,26 @@ void Session::relayEngineBytes()
         return;
     }
     QByteArray chunk;
-    while (clientBacklog() < HighWater) {
-        const qint64 available = engine->bytesAvailable();
-        if (available <= 0)
+    for (;;) {
+        bool sent = false;
+        while (clientBacklog() < HighWater) {
+            const qint64 available = engine->bytesAvailable();
+            if (available <= 0)
+                break;
+            chunk.resize(std::min(available, ReadAhead));
+            const qint64 got = engine->read(chunk.data(), chunk.size());
+            if (got <= 0)
+                break;
+            sent = true;
+            m_bytesToClient += got;
+            m_lastData.restart();
+            if (!m_greetingRead)
+                readGreeting(chunk.constData(), qsizetype(got));
+            sendFrame(Opcode::Binary, chunk.constData(), qsizetype(got));
+        }
+        if (!sent || m_clientDone)
             break;
-        chunk.resize(std::min(available, ReadAhead));
-        const qint64 got = engine->read(chunk.data(), chunk.size());
-        if (got <= 0)
-            break;
-        m_bytesToClient += got;
-        m_lastData.restart();
-        if (!m_greetingRead)
-            readGreeting(chunk.constData(), qsizetype(got));
-        sendFrame(Opcode::Binary, chunk.constData(), qsizetype(got));
+        m_client->flush();
     }
     if (m_engineDone && engine->bytesAvailable() == 0)
         sendClose(Normal, QString());

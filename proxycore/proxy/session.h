@@ -121,6 +121,8 @@ private:
     bool m_clientDone = false;
     bool m_engineDone = false;
     bool m_finished = false;
+    bool m_readingClient = false; // in readClient(): see there
+    bool m_relayingEngine = false; // in relayEngineBytes()
 };
 
 } // namespace StudioProxy
