@@ -3,6 +3,8 @@
 #include "desktop.h"
 #include "headless.h"
 
+#include "proxy/allocator.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 
@@ -40,6 +42,7 @@ bool wantsDesktop(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
+    StudioProxy::tuneAllocatorForRelay();
     if (wantsDesktop(argc, argv))
         return runDesktop(argc, argv);
 
