@@ -1,11 +1,13 @@
 #include "ctl.h"
 
 #include "control/controlclient.h"
+#include "control/controlprotocol.h"
 #include "control/controlsocket.h"
 #include "control/sqlstatements.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 
 #include <cstdio>
@@ -96,6 +98,31 @@ int runSql(Controller &proxy, const QString &statements)
     return 0;
 }
 
+// The open sessions as a table, oldest first: what an admin needs to pick one to close, and
+// the engine's own connection id, to find it in SHOW PROCESSLIST.
+QString sessionsTable(const QList<SessionInfo> &sessions)
+{
+    StatementResult result;
+    result.columns = { u"id"_s,
+        u"client"_s,
+        u"origin"_s,
+        u"engine connection"_s,
+        u"to engine (B)"_s,
+        u"to client (B)"_s,
+        u"open for (s)"_s };
+    for (const SessionInfo &session : sessions) {
+        result.rows << QStringList { QString::number(session.id),
+            session.clientAddress,
+            session.origin.isEmpty() ? u"(none)"_s : session.origin,
+            session.engineConnectionId ? QString::number(*session.engineConnectionId)
+                                       : u"(unknown)"_s,
+            QString::number(session.bytesToEngine),
+            QString::number(session.bytesToClient),
+            QString::number(session.durationMs / 1000.0, 'f', 1) };
+    }
+    return table(result);
+}
+
 } // namespace
 
 int runCtl(const QStringList &arguments)
@@ -107,6 +134,8 @@ int runCtl(const QStringList &arguments)
             "  status [--json]                  the state, the runtime variables, conflicts\n"
             "  set KEY VALUE                    change a runtime variable (not persisted)\n"
             "  restart                          apply the runtime variables, all or nothing\n"
+            "  sessions [--json]                the open sessions, oldest first\n"
+            "  close-session ID                 close one: its client gets Close 1000\n"
             "  sql \"STATEMENTS\"                 SET GLOBAL, RESTART PROXY, SHOW VARIABLES "
             "[LIKE], SHOW PROXY STATUS\n"
             "  update-config --key KEY (--value VALUE | --unset)\n"
@@ -116,12 +145,13 @@ int runCtl(const QStringList &arguments)
     const QCommandLineOption config(u"config"_s,
             u"The config file the proxy was started with (finds its control socket)."_s,
             u"FILE"_s);
-    const QCommandLineOption json(u"json"_s, u"status: print JSON."_s);
+    const QCommandLineOption json(u"json"_s, u"status, sessions: print JSON."_s);
     const QCommandLineOption key(u"key"_s, u"update-config: the option."_s, u"KEY"_s);
     const QCommandLineOption value(u"value"_s, u"update-config: its new value."_s, u"VALUE"_s);
     const QCommandLineOption unset(u"unset"_s, u"update-config: remove the option."_s);
     parser.addOptions({ socket, config, json, key, value, unset });
-    parser.addPositionalArgument(u"command"_s, u"status, set, restart, sql or update-config"_s);
+    parser.addPositionalArgument(
+            u"command"_s, u"status, set, restart, sql, update-config, sessions or close-session"_s);
     if (!parser.parse(arguments))
         return failWith(parser.errorText(), 2);
     if (parser.isSet(u"help"_s)) {
@@ -131,17 +161,31 @@ int runCtl(const QStringList &arguments)
 
     const QStringList positional = parser.positionalArguments();
     const QString command = positional.value(0);
-    const qsizetype expected = command == u"set" ? 3 : command == u"sql" ? 2 : 1;
-    static const QStringList commands = {
-        u"status"_s, u"set"_s, u"restart"_s, u"sql"_s, u"update-config"_s
-    };
-    if (!commands.contains(command))
-        return failWith(u"expected a command: status, set, restart, sql or update-config"_s, 2);
+    const qsizetype expected = command == u"set"               ? 3
+            : command == u"sql" || command == u"close-session" ? 2
+                                                               : 1;
+    static const QStringList commands = { u"status"_s,
+        u"set"_s,
+        u"restart"_s,
+        u"sql"_s,
+        u"update-config"_s,
+        u"sessions"_s,
+        u"close-session"_s };
+    if (!commands.contains(command)) {
+        return failWith(u"expected a command: status, set, restart, sql, update-config, "
+                        "sessions or close-session"_s,
+                2);
+    }
     if (positional.size() != expected)
         return failWith(u"%1 takes %2 argument(s)"_s.arg(command).arg(expected - 1), 2);
     if (command == u"update-config"
             && (!parser.isSet(key) || parser.isSet(value) == parser.isSet(unset)))
         return failWith(u"update-config needs --key KEY and either --value VALUE or --unset"_s, 2);
+
+    bool idOk = false;
+    const quint64 sessionId = command == u"close-session" ? positional.at(1).toULongLong(&idOk) : 0;
+    if (command == u"close-session" && !idOk)
+        return failWith(u"close-session takes a session id (ctl sessions lists them)"_s, 2);
 
     const Result<QString> path = socketPath(parser, socket, config);
     if (!path)
@@ -176,6 +220,26 @@ int runCtl(const QStringList &arguments)
     }
     if (command == u"sql")
         return runSql(proxy, positional.at(1));
+    if (command == u"sessions") {
+        const Result<QList<SessionInfo>> sessions = proxy.sessions();
+        if (!sessions)
+            return failWith(sessions.error().message);
+        if (parser.isSet(json)) {
+            QJsonArray list;
+            for (const SessionInfo &session : sessions.value())
+                list.append(ControlProtocol::toJson(session));
+            print(QString::fromUtf8(QJsonDocument(list).toJson()));
+        } else {
+            print(sessionsTable(sessions.value()));
+        }
+        return 0;
+    }
+    if (command == u"close-session") {
+        if (const Result<void> closed = proxy.closeSession(sessionId); !closed)
+            return failWith(closed.error().message);
+        print(u"session %1 closed\n"_s.arg(sessionId));
+        return 0;
+    }
 
     const Result<ConfigUpdate> update = proxy.updateConfig(parser.value(key),
             parser.isSet(unset) ? std::nullopt : std::optional<QString>(parser.value(value)));

@@ -46,11 +46,6 @@ int main(int argc, char *argv[])
     if (wantsDesktop(argc, argv))
         return runDesktop(argc, argv);
 
-    // Qt's own poll() loop rather than GLib's: GLib signals an eventfd and wakes up once more
-    // whenever a socket notifier is switched on or off, which the relay does on every read.
-    // With Qt's loop the proxy makes 8 system calls per query instead of 15.
-    if (qEnvironmentVariableIsEmpty("QT_NO_GLIB"))
-        qputenv("QT_NO_GLIB", "1");
     // A server has no display: headless mode must never create a GUI application object.
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"studio-proxy"_s);
