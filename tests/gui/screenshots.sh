@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Opens the desktop app under Xvfb on a sample config file (wss:// with a certificate for
-# localhost) and a sample Studio state file (one cluster that agrees with the proxy, one
-# that does not), once per page, and keeps a screenshot of the window on each page as
-# OUT/app-<page>.png.
+# localhost from `cert generate`) and a sample Studio state file (one cluster that agrees
+# with the proxy, one that does not), once per page, and keeps a screenshot of the window on
+# each page as OUT/app-<page>.png.
 # Fails when the window does not appear, the app dies, or a screenshot is blank.
 #
 #   screenshots.sh STUDIO_PROXY_BINARY OUT_FOLDER
@@ -31,9 +31,8 @@ mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR" "$out"
 chmod 700 "$XDG_RUNTIME_DIR"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
-    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
-    -keyout "$work/server.key" -out "$work/server.pem" 2>/dev/null
+# What an admin of a development cluster would serve: the app's own CA and certificate.
+"$binary" cert generate --host localhost --host 127.0.0.1 --out "$work/certs" >/dev/null
 cat >"$work/memsql.cnf" <<CNF
 # The engine's config, as an admin keeps it
 [server]
@@ -41,8 +40,9 @@ port = 3306
 socket = $work/engine.sock
 tracelogsdir = $work/tracelogs
 https_proxy_port = $port
-ssl_cert = server.pem
-ssl_key = server.key
+ssl_cert = certs/server.pem
+ssl_key = certs/server.key
+ssl_ca = certs/ca.crt
 proxy_allowed_origins = https://studio.example.com
 CNF
 cat >"$work/studio.hcl" <<HCL
