@@ -6,6 +6,7 @@
 #include "certs/trustreport.h"
 #include "config/configfile.h"
 #include "config/proxysettings.h"
+#include "config/runtimevariables.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -137,7 +138,12 @@ int check(const QCommandLineParser &parser)
         const Result<ConfigFile> config = ConfigFile::read(parser.value(u"config"_s));
         if (!config)
             return failWith(config.error().message);
-        const Result<ProxySettings> settings = proxySettingsFrom(config.value());
+        // Only the rules on the proxy's port and SSL files: the engine and the log folder,
+        // which starting the proxy also needs, play no part in the certificate.
+        const Result<RuntimeVariables> variables = RuntimeVariables::fromConfig(config.value());
+        if (!variables)
+            return failWith(variables.error().message);
+        const Result<ProxySettings> settings = applyVariables(variables.value());
         if (!settings)
             return failWith(settings.error().message);
         if (settings->protocol != ProxyProtocol::Tls) {

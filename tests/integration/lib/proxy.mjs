@@ -18,10 +18,11 @@ export async function freePort() {
   return port;
 }
 
-// Runs the proxy to completion (for startup failures): { code, stdout, stderr }.
-export function runProxy(args, { timeoutMs = 10000 } = {}) {
+// Runs the proxy to completion (for startup failures and one-shot commands):
+// { code, stdout, stderr }. env replaces the environment it runs in.
+export function runProxy(args, { timeoutMs = 10000, env = process.env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(PROXY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PROXY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
