@@ -25,8 +25,8 @@ PACKAGE_PACKAGES=(dpkg-dev fakeroot file binutils systemd desktop-file-utils app
 # certutil for the NSS database it reads), the benchmark's quick mode, the package tests and
 # the desktop app's screenshots (an X server without a display, xwininfo to see the window,
 # ImageMagick's import to take the picture).
-TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 chromium libnss3-tools ca-certificates
-    xvfb xauth x11-utils imagemagick
+TEST_PACKAGES=(clang-format clang-14 libclang-rt-14-dev python3 chromium libnss3-tools
+    ca-certificates xvfb xauth x11-utils imagemagick
     "${BENCH_PACKAGES[@]}" "${PACKAGE_PACKAGES[@]}")
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
