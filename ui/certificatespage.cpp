@@ -146,19 +146,6 @@ CertificatesGenerateOutcome runGeneration(
     return outcome;
 }
 
-QString verdictText(Verdict verdict)
-{
-    switch (verdict) {
-    case Verdict::Pass:
-        return u"ok"_s;
-    case Verdict::Warning:
-        return u"warning"_s;
-    case Verdict::Fail:
-        return u"FAILED"_s;
-    }
-    return {};
-}
-
 QIcon verdictIcon(const QStyle *style, Verdict verdict)
 {
     switch (verdict) {
@@ -542,7 +529,7 @@ void CertificatesPage::showChecks(const CertificatesCheckOutcome &outcome)
         for (const CertificateCheck &check : m_report->checks) {
             const int row = m_checks->rowCount();
             m_checks->insertRow(row);
-            const QStringList texts = { verdictText(check.verdict), check.title, check.sentence };
+            const QStringList texts = { verdictName(check.verdict), check.title, check.sentence };
             for (int column = VerdictColumn; column <= SentenceColumn; ++column) {
                 auto *item = new QTableWidgetItem(texts.at(column));
                 item->setData(CheckNameRole, check.name);

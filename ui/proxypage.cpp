@@ -243,11 +243,11 @@ void ProxyPage::showStatus()
         m_serving->setText(tr("nothing"));
         m_uptime->setText(u"-"_s);
     }
-    m_counters->setText(tr("%1 open, %2 since start; relayed %3 to the engine, %4 to clients")
-                                .arg(status.activeSessions)
-                                .arg(status.totalSessions)
-                                .arg(SessionsModel::formatBytes(status.bytesToEngine),
-                                        SessionsModel::formatBytes(status.bytesToClient)));
+    m_counters->setText(
+            tr("%1 open, %2 since start; relayed %3 to the engine, %4 to clients")
+                    .arg(status.activeSessions)
+                    .arg(status.totalSessions)
+                    .arg(formatBytes(status.bytesToEngine), formatBytes(status.bytesToClient)));
     m_paths->setText(tr("Engine: %1<br>Config: %2<br>Log: %3")
                              .arg(status.engine.toHtmlEscaped(),
                                      status.configPath.toHtmlEscaped(),

@@ -1,5 +1,7 @@
 #include "sessionsmodel.h"
 
+#include "control/proxystatus.h"
+
 #include <QHash>
 
 using namespace Qt::StringLiterals;
@@ -111,19 +113,6 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Duration");
     }
     return {};
-}
-
-QString SessionsModel::formatBytes(qint64 bytes)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-    double value = double(bytes);
-    int unit = 0;
-    while (value >= 1024 && unit < 4) {
-        value /= 1024;
-        ++unit;
-    }
-    return unit == 0 ? u"%1 B"_s.arg(bytes)
-                     : u"%1 %2"_s.arg(value, 0, 'f', 1).arg(QLatin1StringView(units[unit]));
 }
 
 QString SessionsModel::formatDuration(qint64 ms)

@@ -27,7 +27,6 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
-    static QString formatBytes(qint64 bytes);
     static QString formatDuration(qint64 ms);
 
 private:

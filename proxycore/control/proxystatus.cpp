@@ -17,6 +17,8 @@ ProxyStatus::State stateFromName(const QString &name)
     return ProxyStatus::State::Stopped;
 }
 
+} // namespace
+
 QString formatBytes(qint64 bytes)
 {
     static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
@@ -29,8 +31,6 @@ QString formatBytes(qint64 bytes)
     return unit == 0 ? u"%1 B"_s.arg(bytes)
                      : u"%1 %2"_s.arg(value, 0, 'f', 1).arg(QLatin1StringView(units[unit]));
 }
-
-} // namespace
 
 namespace {
 

@@ -65,6 +65,9 @@ struct Conflict
 
 // A snapshot of the proxy: the runtime variables and the actual state side by side, since
 // they differ between a SET GLOBAL and the RESTART PROXY that applies it.
+// A byte count as people read it: "512 B", "3.4 MiB".
+QString formatBytes(qint64 bytes);
+
 struct ProxyStatus
 {
     enum class State { Stopped, Running, Failed };
