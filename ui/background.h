@@ -1,5 +1,7 @@
 #pragma once
 
+#include "certs/threadrelease.h"
+
 #include <QFutureWatcher>
 #include <QObject>
 #include <QtConcurrent/QtConcurrentRun>
@@ -10,7 +12,8 @@ namespace StudioProxy {
 
 // Runs work on Qt's thread pool and done(result) on context's thread, unless context is gone
 // by then. For what may block on a slow disk (reading and writing files) so that the window
-// never waits for it. T must be default-constructible and copyable.
+// never waits for it, and for certificate work. T must be default-constructible and
+// copyable.
 template <typename T>
 void inBackground(QObject *context, std::function<T()> work, std::function<void(const T &)> done)
 {
@@ -19,7 +22,10 @@ void inBackground(QObject *context, std::function<T()> work, std::function<void(
         done(watcher->result());
         watcher->deleteLater();
     });
-    watcher->setFuture(QtConcurrent::run(std::move(work)));
+    watcher->setFuture(QtConcurrent::run([work = std::move(work)] {
+        const OpenSslThreadRelease release;
+        return work();
+    }));
 }
 
 } // namespace StudioProxy

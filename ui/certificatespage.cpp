@@ -2,6 +2,7 @@
 
 #include "certs/certgenerator.h"
 #include "certs/hostnames.h"
+#include "certs/threadrelease.h"
 #include "certs/trustreport.h"
 #include "config/configfile.h"
 #include "config/runtimevariables.h"
@@ -85,6 +86,7 @@ QStringList splitHosts(const QString &text)
 CertificatesCheckOutcome runChecks(
         const QString &configPath, const QStringList &hosts, const QByteArray &passphrase)
 {
+    const OpenSslThreadRelease release; // on a pool thread
     CertificatesCheckOutcome outcome;
     const Result<ConfigFile> config = ConfigFile::read(configPath);
     if (!config) {
@@ -127,6 +129,7 @@ CertificatesCheckOutcome runChecks(
 CertificatesGenerateOutcome runGeneration(
         const GenerateRequest &request, const QString &configToUpdate)
 {
+    const OpenSslThreadRelease release; // on a pool thread
     CertificatesGenerateOutcome outcome;
     outcome.hosts = request.hosts;
     Result<GeneratedCertificates> files = CertificateGenerator::generate(request);
@@ -665,6 +668,7 @@ void CertificatesPage::refreshTrust()
     }
     m_trustSteps->setPlainText(tr("Looking at where browsers keep their trusted roots..."));
     m_trustWatcher->setFuture(QtConcurrent::run([ca] {
+        const OpenSslThreadRelease release;
         CertificatesTrustOutcome outcome;
         Result<TrustReport> report = TrustReport::build(ca);
         if (report)

@@ -1,7 +1,9 @@
 #include "certs/opensslsupport.h"
+#include "certs/threadrelease.h"
 
 #include <QFile>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -211,3 +213,12 @@ QString fingerprint(X509 *cert)
 }
 
 } // namespace StudioProxy::OpenSsl
+
+namespace StudioProxy {
+
+OpenSslThreadRelease::~OpenSslThreadRelease()
+{
+    OPENSSL_thread_stop();
+}
+
+} // namespace StudioProxy
