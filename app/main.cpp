@@ -43,8 +43,25 @@ bool wantsDesktop(int argc, char *argv[])
 int main(int argc, char *argv[])
 {
     StudioProxy::tuneAllocatorForRelay();
-    if (wantsDesktop(argc, argv))
+    if (wantsDesktop(argc, argv)) {
+        // The app takes options only: a word is a mistyped command, and must not open a
+        // window (or, on a server, die for want of a display).
+        if (argc > 1 && argv[1][0] != '-') {
+            std::fprintf(stderr,
+                    "studio-proxy: unknown command \"%s\"; the commands are ctl and cert, "
+                    "see --help\n",
+                    argv[1]);
+            return 2;
+        }
+        if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+                && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+            std::fprintf(stderr,
+                    "studio-proxy: no display for the desktop app (DISPLAY is not set); on a "
+                    "server, run studio-proxy --headless --config FILE\n");
+            return 2;
+        }
         return runDesktop(argc, argv);
+    }
 
     // A server has no display: headless mode must never create a GUI application object.
     QCoreApplication app(argc, argv);

@@ -274,9 +274,9 @@ Result<CertificateInspection> inspectCertificate(const QString &certPath,
         struct stat status = {};
         if (::stat(QFile::encodeName(keyPath).constData(), &status) == 0)
             key.readableByOthers = (status.st_mode & (S_IRGRP | S_IROTH)) != 0;
-        QFile keyFile(keyPath);
-        if (keyFile.open(QIODevice::ReadOnly))
-            key.encrypted = isEncryptedPem(keyFile.readAll());
+        if (const Result<QByteArray> content =
+                        readSmallFile(keyPath, u"ssl_key"_s, ErrorCode::KeyUnreadable))
+            key.encrypted = isEncryptedPem(content.value());
 
         Result<PkeyPtr> privateKey = readPrivateKey(keyPath, passphrase);
         if (privateKey) {

@@ -9,11 +9,40 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <sys/stat.h>
 
 using namespace Qt::StringLiterals;
 
 namespace StudioProxy::OpenSsl {
+
+Result<QByteArray> readSmallFile(const QString &path, const QString &what, ErrorCode code)
+{
+    // Checked before opening: opening a FIFO waits for a writer, and reading /dev/zero never
+    // ends; either would stall the proxy's thread, sessions and all.
+    struct stat status
+    { };
+
+    if (::stat(QFile::encodeName(path).constData(), &status) != 0) {
+        return Error { code,
+            u"cannot read %1 %2: %3"_s.arg(what, path, QString::fromLocal8Bit(strerror(errno))) };
+    }
+    if (!S_ISREG(status.st_mode)) {
+        return Error { code,
+            u"%1 %2 is not a regular file (a folder, device or pipe)"_s.arg(what, path) };
+    }
+    if (status.st_size > MaxFileSize) {
+        return Error { code,
+            u"%1 %2 is too large for a certificate or key file (%3 bytes)"_s.arg(
+                    what, path, QString::number(qint64(status.st_size))) };
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Error { code, u"cannot read %1 %2: %3"_s.arg(what, path, file.errorString()) };
+    }
+    return file.read(MaxFileSize);
+}
 
 namespace {
 
@@ -40,13 +69,12 @@ int providePassphrase(char *buffer, int size, int, void *context)
 // The passphrase is the file's first line; the file should be readable by the proxy alone.
 Result<QByteArray> readPassphrase(const QString &path)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return Error { ErrorCode::KeyUnreadable,
-            u"cannot read ssl_key_passphrase_file %1: %2"_s.arg(path, file.errorString()) };
-    }
-    QByteArray line = file.readLine(4096);
-    while (line.endsWith('\n') || line.endsWith('\r'))
+    Result<QByteArray> content =
+            readSmallFile(path, u"ssl_key_passphrase_file"_s, ErrorCode::KeyUnreadable);
+    if (!content)
+        return content.error();
+    QByteArray line = content->left(content->indexOf('\n'));
+    while (line.endsWith('\r'))
         line.chop(1);
     return line;
 }
@@ -84,12 +112,10 @@ Result<std::vector<X509Ptr>> certificatesFromPem(const QByteArray &pem)
 
 Result<std::vector<X509Ptr>> readCertificates(const QString &path, const QString &what)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return Error { ErrorCode::CertificateUnreadable,
-            u"cannot read %1 %2: %3"_s.arg(what, path, file.errorString()) };
-    }
-    const QByteArray pem = file.readAll();
+    Result<QByteArray> content = readSmallFile(path, what, ErrorCode::CertificateUnreadable);
+    if (!content)
+        return content.error();
+    const QByteArray pem = content.value();
     if (pem.isEmpty()) {
         return Error { ErrorCode::CertificateUnreadable,
             u"cannot read %1 %2: the file is empty"_s.arg(what, path) };
@@ -112,12 +138,10 @@ Result<PkeyPtr> readPrivateKey(const QString &path, const KeyPassphrase &source)
             return text.error();
         passphrase.text = text.value();
     }
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return Error { ErrorCode::KeyUnreadable,
-            u"cannot read ssl_key %1: %2"_s.arg(path, file.errorString()) };
-    }
-    const QByteArray pem = file.readAll();
+    Result<QByteArray> content = readSmallFile(path, u"ssl_key"_s, ErrorCode::KeyUnreadable);
+    if (!content)
+        return content.error();
+    const QByteArray pem = content.value();
     BioPtr bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
     PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, providePassphrase, &passphrase));
     passphrase.text.fill('\0');

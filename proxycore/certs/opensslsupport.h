@@ -50,6 +50,14 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 // The most recent error on OpenSSL's queue, which is then cleared.
 QString lastError();
 
+// Certificate, key and passphrase files are small: a CA bundle of a whole system is well
+// under this.
+constexpr qint64 MaxFileSize = 8 * 1024 * 1024;
+
+// The content of a regular file of at most MaxFileSize bytes; anything else (a folder, FIFO,
+// device, a huge file) is an error naming what the file is for ("ssl_cert") and why.
+Result<QByteArray> readSmallFile(const QString &path, const QString &what, ErrorCode code);
+
 // Every certificate in a PEM file, in file order; what names the file in messages
 // ("ssl_cert"). A DER file of one certificate is read too.
 Result<std::vector<X509Ptr>> readCertificates(const QString &path, const QString &what);

@@ -73,6 +73,17 @@ Result<void> ControlServer::listen(const QString &path)
         return Error { ErrorCode::ControlUnavailable,
             u"cannot create the folder of the control socket %1"_s.arg(path) };
     }
+
+    struct stat existing
+    { };
+
+    const QByteArray native = QFile::encodeName(path);
+    if (::lstat(native.constData(), &existing) == 0 && !S_ISSOCK(existing.st_mode)) {
+        // Only a socket left behind is ever removed: a mistyped path must not cost a file.
+        return Error { ErrorCode::ControlUnavailable,
+            u"the control socket path %1 is a file that is not a socket; pass another "
+            "--control-socket"_s.arg(path) };
+    }
     if (info.exists()) {
         QLocalSocket probe;
         probe.connectToServer(path);

@@ -11,6 +11,7 @@
 
 #include <memory>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -32,6 +33,7 @@ private slots:
     void version();
     void help();
     void headlessNeedsConfig();
+    void controlSocketPathHoldingAFile();
     void servesUntilSigterm_data();
     void servesUntilSigterm();
     void sigtermRightAfterListening();
@@ -148,6 +150,8 @@ void tst_Startup::initTestCase()
         const QString error = TestSupport::runOpenssl(m_certs.path(), command);
         QVERIFY2(error.isEmpty(), qPrintable(error));
     }
+    // A key "file" that is a pipe: opening it would wait for a writer for ever.
+    QCOMPARE(::mkfifo(QFile::encodeName(m_certs.filePath(u"fifo.key"_s)).constData(), 0600), 0);
 }
 
 void tst_Startup::init()
@@ -192,6 +196,12 @@ void tst_Startup::refusesToStart_data()
     QTest::newRow("missing certificate file")
             << file << https + key + "ssl_cert = {dir}/missing.pem\n"
             << QStringList { u"{dir}/missing.pem"_s };
+    QTest::newRow("certificate that is a device")
+            << file << https + key + "ssl_cert = /dev/zero\n"
+            << QStringList { u"/dev/zero"_s, u"not a regular file"_s };
+    QTest::newRow("key that is a pipe")
+            << file << https + cert + "ssl_key = {certs}/fifo.key\n"
+            << QStringList { u"{certs}/fifo.key"_s, u"not a regular file"_s };
     QTest::newRow("ws port already in use") << file << common + "http_proxy_port = {busy}\n"
                                             << QStringList { u"{busy}"_s, u"http_proxy_port"_s };
     QTest::newRow("wss port already in use")
@@ -277,6 +287,28 @@ void tst_Startup::headlessNeedsConfig()
     QCOMPARE(result.err.count('\n'), 1);
     QVERIFY2(result.err.contains("--config"), result.err.constData());
     QVERIFY(!result.out.contains("listening"));
+}
+
+// A mistyped --control-socket that names an existing file (the config itself, say) is refused,
+// and the file stays as it was: only a socket left behind by a killed proxy is replaced.
+void tst_Startup::controlSocketPathHoldingAFile()
+{
+    writeConfig(u"memsql.cnf"_s,
+            "socket = {dir}/engine.sock\ntracelogsdir = {dir}/logs\nhttp_proxy_port = {port}\n");
+    const QString precious = m_dir->filePath(u"notes.txt"_s);
+    TestSupport::writeFile(precious, "keep me\n");
+
+    const Run result = run({ u"--headless"_s,
+            u"--config"_s,
+            u"{dir}/memsql.cnf"_s,
+            u"--control-socket"_s,
+            precious });
+    QVERIFY2(result.finished, "still running after 20 s");
+    QVERIFY2(result.exitCode != 0, result.err.constData());
+    QVERIFY2(result.err.contains("not a socket"), result.err.constData());
+    QFile file(precious);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), "keep me\n"_ba);
 }
 
 void tst_Startup::servesUntilSigterm_data()

@@ -66,8 +66,8 @@ private slots:
 
     void listenMode();
     void listenRefusedWhileAlive();
-    void listenReplacesStale_data();
     void listenReplacesStale();
+    void listenKeepsAFileThatIsNotASocket();
 
 private:
     QString path(const QString &relative) const { return m_dir->filePath(relative); }
@@ -710,38 +710,22 @@ void tst_ProxyController::listenRefusedWhileAlive()
     QCOMPARE(response.value(u"ok"_s), QJsonValue(true));
 }
 
-void tst_ProxyController::listenReplacesStale_data()
-{
-    QTest::addColumn<bool>("deadSocket");
-
-    QTest::newRow("plain leftover file") << false;
-    QTest::newRow("socket nobody listens on") << true;
-}
-
 void tst_ProxyController::listenReplacesStale()
 {
-    QFETCH(bool, deadSocket);
-
     const Result<void> started = createController(m_port);
     QVERIFY2(started, qPrintable(started.ok() ? QString() : started.error().message));
     const QString socketPath = path(u"control.sock"_s);
 
-    if (deadSocket) {
-        // Bound and closed without unlinking, as a killed proxy leaves it.
-        const int descriptor = ::socket(AF_UNIX, SOCK_STREAM, 0);
-        QVERIFY(descriptor >= 0);
-        sockaddr_un address {};
-        address.sun_family = AF_UNIX;
-        const QByteArray name = QFile::encodeName(socketPath);
-        QVERIFY(size_t(name.size()) < sizeof address.sun_path);
-        std::copy(name.cbegin(), name.cend(), address.sun_path);
-        QCOMPARE(::bind(descriptor, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
-        ::close(descriptor);
-    } else {
-        QFile leftover(socketPath);
-        QVERIFY(leftover.open(QIODevice::WriteOnly));
-        leftover.write("left behind\n");
-    }
+    // Bound and closed without unlinking, as a killed proxy leaves it.
+    const int descriptor = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    QVERIFY(descriptor >= 0);
+    sockaddr_un address {};
+    address.sun_family = AF_UNIX;
+    const QByteArray name = QFile::encodeName(socketPath);
+    QVERIFY(size_t(name.size()) < sizeof address.sun_path);
+    std::copy(name.cbegin(), name.cend(), address.sun_path);
+    QCOMPARE(::bind(descriptor, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+    ::close(descriptor);
     QVERIFY(QFile::exists(socketPath));
 
     ControlServer server(m_controller.get(), m_log.get());
@@ -753,6 +737,25 @@ void tst_ProxyController::listenReplacesStale()
     QVERIFY(isSocket);
     const QJsonObject response = askOverSocket(socketPath, { { u"command"_s, u"status"_s } });
     QCOMPARE(response.value(u"ok"_s), QJsonValue(true));
+}
+
+// A path that holds anything but a socket (a mistyped --control-socket naming a config file)
+// is refused, and the file is left as it was.
+void tst_ProxyController::listenKeepsAFileThatIsNotASocket()
+{
+    const Result<void> started = createController(m_port);
+    QVERIFY2(started, qPrintable(started.ok() ? QString() : started.error().message));
+    const QString filePath = path(u"control.sock"_s);
+    TestSupport::writeFile(filePath, "not a socket\n");
+
+    ControlServer server(m_controller.get(), m_log.get());
+    const Result<void> listening = server.listen(filePath);
+    QVERIFY(!listening);
+    QVERIFY2(listening.error().message.contains(u"not a socket"_s),
+            qPrintable(listening.error().message));
+    QFile file(filePath);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), "not a socket\n"_ba);
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyController)
