@@ -2,11 +2,11 @@
 
 #include "config/configfile.h"
 #include "config/runtimevariables.h"
+#include "util/atomicfile.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
-#include <QSaveFile>
 
 using namespace Qt::StringLiterals;
 
@@ -139,27 +139,6 @@ void insertNewOption(Lines &file, const QByteArray &option)
     file.insert(at, option);
 }
 
-Result<void> writeWithBackup(const QString &path, const QByteArray &content, QString *backup)
-{
-    *backup = path + u".bak"_s;
-    QFile::remove(*backup);
-    if (!QFile::copy(path, *backup)) {
-        return Error { ErrorCode::ConfigUnwritable,
-            u"cannot save the backup %1; the config file was not changed"_s.arg(*backup) };
-    }
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return Error { ErrorCode::ConfigUnwritable,
-            u"cannot write %1: %2"_s.arg(path, file.errorString()) };
-    }
-    file.write(content);
-    if (!file.commit()) {
-        return Error { ErrorCode::ConfigUnwritable,
-            u"cannot write %1: %2"_s.arg(path, file.errorString()) };
-    }
-    return {};
-}
-
 // The key must be an option name; a value for one of the proxy's variables must pass the
 // checks SET GLOBAL applies, so that what is written lets the next start succeed.
 Result<void> validate(const QString &key, const std::optional<QString> &value)
@@ -238,7 +217,7 @@ Result<ConfigUpdate> ConfigEditor::update(
             for (auto line = numbers.crbegin(); line != numbers.crend(); ++line)
                 fileLines->lines.removeAt(*line - 1);
             if (const Result<void> written =
-                            writeWithBackup(it.key(), fileLines->join(), &update.backup);
+                            replaceWithBackup(it.key(), fileLines->join(), &update.backup);
                     !written) {
                 return written.error();
             }
@@ -257,7 +236,7 @@ Result<ConfigUpdate> ConfigEditor::update(
         insertNewOption(lines.value(), text);
         update.change = QString::fromUtf8(text);
     }
-    if (const Result<void> written = writeWithBackup(target, lines->join(), &update.backup);
+    if (const Result<void> written = replaceWithBackup(target, lines->join(), &update.backup);
             !written) {
         return written.error();
     }

@@ -1,12 +1,10 @@
 #include "studio/studiostate.h"
 
+#include "util/atomicfile.h"
+
 #include <QFile>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QSaveFile>
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -140,31 +138,6 @@ bool isCommentLine(QByteArrayView line)
     return text.startsWith('#') || text.startsWith("//")
             || (text.startsWith("/*") && text.endsWith("*/")
                     && text.indexOf("*/") == text.size() - 2);
-}
-
-Result<void> writeAtomically(
-        const QString &path, const QByteArray &content, const struct stat *like)
-{
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return Error { ErrorCode::ConfigUnwritable,
-            u"cannot write %1: %2"_s.arg(path, file.errorString()) };
-    }
-    if (like) {
-        // Studio's service user owns its state file; an edit made as root must leave the file
-        // readable and writable by that user, as before. Not being allowed to give a file
-        // away (not root) is fine: then the writer owned it already.
-        ::fchmod(file.handle(), like->st_mode & 07777);
-        if (like->st_uid != ::geteuid() || like->st_gid != ::getegid()) {
-            if (::fchown(file.handle(), like->st_uid, like->st_gid) == 0)
-                ::fchmod(file.handle(), like->st_mode & 07777);
-        }
-    }
-    if (file.write(content) != content.size() || !file.commit()) {
-        return Error { ErrorCode::ConfigUnwritable,
-            u"cannot write %1: %2"_s.arg(path, file.errorString()) };
-    }
-    return {};
 }
 
 } // namespace
@@ -936,22 +909,7 @@ Result<void> StudioState::save(const QString &path) const
             u"not saving %1: %2"_s.arg(path, check.error().message) };
     }
 
-    struct stat previous = {};
-    const bool exists = ::stat(QFile::encodeName(path).constData(), &previous) == 0;
-    if (exists) {
-        QFile current(path);
-        if (!current.open(QIODevice::ReadOnly)) {
-            return Error { ErrorCode::ConfigUnreadable,
-                u"cannot read %1 to back it up: %2"_s.arg(path, current.errorString()) };
-        }
-        const QByteArray old = current.readAll();
-        if (const Result<void> backup = writeAtomically(path + u".bak"_s, old, &previous);
-                !backup) {
-            return Error { ErrorCode::ConfigUnwritable,
-                backup.error().message + u"; %1 was not changed"_s.arg(path) };
-        }
-    }
-    return writeAtomically(path, m_text, exists ? &previous : nullptr);
+    return replaceWithBackup(path, m_text);
 }
 
 } // namespace StudioProxy

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace StudioProxy;
@@ -43,6 +44,7 @@ private slots:
     void backup();
     void symlinkedConfig();
     void permissionsKept();
+    void ownerKept();
     void invalid_data();
     void invalid();
     void unreadable_data();
@@ -638,6 +640,29 @@ void tst_ConfigEditor::permissionsKept()
     QCOMPARE(modeOf(file), 0640);
     // The backup holds the same secrets: no more readable than the file itself.
     QCOMPARE(modeOf(file + u".bak"_s), 0640);
+}
+
+void tst_ConfigEditor::ownerKept()
+{
+    // The engine's config belongs to the engine's user; an edit made as root (or by the
+    // proxy's service user) must leave it the engine's, or the engine cannot read it.
+    if (::geteuid() != 0)
+        QSKIP("giving a file to another user needs root");
+    const QString file = write(u"memsql.cnf"_s, "http_proxy_port = 8080\n");
+    const QByteArray name = QFile::encodeName(file);
+    QCOMPARE(::chown(name.constData(), 65534, 65534), 0); // nobody, nogroup
+    QCOMPARE(::chmod(name.constData(), 0640), 0);
+
+    const Result<ConfigUpdate> update = ConfigEditor::update(file, u"http_proxy_port"_s, u"8081"_s);
+    QVERIFY2(update, qPrintable(update.ok() ? QString() : update.error().message));
+
+    for (const QString &path : QStringList { file, file + u".bak"_s }) {
+        struct stat status = {};
+        QCOMPARE(::stat(QFile::encodeName(path).constData(), &status), 0);
+        QCOMPARE(status.st_uid, uid_t(65534));
+        QCOMPARE(status.st_gid, gid_t(65534));
+        QCOMPARE(status.st_mode & 07777, mode_t(0640));
+    }
 }
 
 void tst_ConfigEditor::invalid_data()
