@@ -154,9 +154,11 @@ CertificateCheck chainCheck(const CheckRequest &request, const CertificateInspec
             return check(u"chain"_s,
                     title,
                     Verdict::Fail,
-                    u"The chain stops at %1, whose issuer %2 is neither served nor in %3: add "
-                    "the intermediate certificate %2 to ssl_cert after the server certificate "
-                    "(or to ssl_ca), and make sure its root is trusted"_s.arg(
+                    u"The chain stops at %1, whose issuer %2 is neither served nor in %3. If "
+                    "%2 is a root (as the CA of studio-proxy cert generate is), name it in "
+                    "ssl_ca and have browsers trust it; if it is an intermediate, add the "
+                    "intermediate certificate %2 to ssl_cert after the server certificate (or "
+                    "to ssl_ca), and make sure its root is trusted"_s.arg(
                             last.subject, last.issuer, where));
         }
     }
