@@ -146,6 +146,22 @@ void ProxyConnection::finish(const QString &command, bool ok, const QString &mes
     refresh();
 }
 
+namespace {
+
+// Start and Stop exist only for the proxy built into this process (a headless one is its
+// service manager's); the controller thread hands them the controller it runs.
+ProxyController *builtInProxy(Controller &controller)
+{
+    return dynamic_cast<ProxyController *>(&controller);
+}
+
+Error notBuiltIn()
+{
+    return Error { ErrorCode::ControlFailed, QStringLiteral("not a built-in proxy") };
+}
+
+} // namespace
+
 void ProxyConnection::start()
 {
     if (m_mode == Mode::Headless) {
@@ -154,10 +170,9 @@ void ProxyConnection::start()
     }
     m_thread.call<QString>(
             [](Controller &controller) -> Result<QString> {
-                auto *builtIn = dynamic_cast<ProxyController *>(&controller);
+                ProxyController *builtIn = builtInProxy(controller);
                 if (!builtIn)
-                    return Error { ErrorCode::ControlFailed,
-                        QStringLiteral("not a built-in proxy") };
+                    return notBuiltIn();
                 if (builtIn->state() == ProxyStatus::State::Running)
                     return QStringLiteral("the proxy is already running");
                 const Result<void> started = builtIn->start();
@@ -188,10 +203,9 @@ void ProxyConnection::stop()
     }
     m_thread.call<QString>(
             [](Controller &controller) -> Result<QString> {
-                auto *builtIn = dynamic_cast<ProxyController *>(&controller);
+                ProxyController *builtIn = builtInProxy(controller);
                 if (!builtIn)
-                    return Error { ErrorCode::ControlFailed,
-                        QStringLiteral("not a built-in proxy") };
+                    return notBuiltIn();
                 builtIn->stop();
                 return QStringLiteral("stopped; open sessions were sent Close 1001");
             },

@@ -583,7 +583,8 @@ private:
         if (kind == BodyKind::Top && type == "cluster") {
             if (labels.size() != 1 || !quotedLabels) {
                 return fail(typeStart,
-                        u"a cluster block needs one quoted label, its id: cluster \"id\" { ... }"_s);
+                        u"a cluster block needs one quoted label, its id: "
+                        "cluster \"id\" { ... }"_s);
             }
             const auto &[id, at] = labels.constFirst();
             if (id.isEmpty())

@@ -1,5 +1,6 @@
 #include "certificatespage.h"
 #include "certs/certgenerator.h"
+#include "pagetestsupport.h"
 #include "testsupport/testsupport.h"
 
 #include <QCheckBox>
@@ -22,6 +23,8 @@
 
 using namespace Qt::StringLiterals;
 using namespace StudioProxy;
+using PageTestSupport::contentOf;
+using PageTestSupport::keepScreenshot;
 
 // Records what the page asks the desktop to open, in place of the user's browser.
 class UrlCatcher : public QObject
@@ -109,26 +112,6 @@ QString detail(const QWidget &page, const QString &section, const QString &field
         }
     }
     return u"<no %1 / %2>"_s.arg(section, field);
-}
-
-// Keeps a picture of the page under build/screenshots, to look at as a user would.
-void keepScreenshot(QWidget &page, const QString &name)
-{
-    const QString build = qEnvironmentVariable("STUDIO_PROXY_BUILD_DIR");
-    if (build.isEmpty())
-        return;
-    page.resize(1100, 720);
-    QTest::qWait(50); // for the layouts that follow the new size
-    QDir().mkpath(build + u"/screenshots"_s);
-    const QString path = build + u"/screenshots/"_s + name + u".png"_s;
-    if (!page.grab().save(path))
-        qWarning("cannot save %s", qPrintable(path));
-}
-
-QByteArray contentOf(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray("<missing>");
 }
 
 mode_t modeOf(const QString &path)

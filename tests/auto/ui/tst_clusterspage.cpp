@@ -1,4 +1,5 @@
 #include "clusterspage.h"
+#include "pagetestsupport.h"
 #include "testsupport/testsupport.h"
 
 #include <QCheckBox>
@@ -18,6 +19,8 @@
 
 using namespace Qt::StringLiterals;
 using namespace StudioProxy;
+using PageTestSupport::contentOf;
+using PageTestSupport::keepScreenshot;
 
 // The Clusters page as an admin uses it: fields typed, buttons clicked, and the state file's
 // bytes read back from disk afterwards.
@@ -71,26 +74,6 @@ const QByteArray HandEdited = "# Studio's clusters\n"
                               "  websocket = true\n"
                               "  websocketSSL = true\n"
                               "}\n";
-
-// Keeps a picture of the page under build/screenshots, to look at as a user would.
-void keepScreenshot(QWidget &page, const QString &name)
-{
-    const QString build = qEnvironmentVariable("STUDIO_PROXY_BUILD_DIR");
-    if (build.isEmpty())
-        return;
-    page.resize(1100, 720);
-    QTest::qWait(50); // for the layouts that follow the new size
-    QDir().mkpath(build + u"/screenshots"_s);
-    const QString path = build + u"/screenshots/"_s + name + u".png"_s;
-    if (!page.grab().save(path))
-        qWarning("cannot save %s", qPrintable(path));
-}
-
-QByteArray contentOf(const QString &path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray("<missing>");
-}
 
 template <typename T> T *child(const QWidget &page, const char *name)
 {
