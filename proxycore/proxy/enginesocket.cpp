@@ -1,6 +1,7 @@
 #include "proxy/enginesocket.h"
 
 #include "log/logging.h"
+#include "proxy/writethrough.h"
 
 #include <QLocalSocket>
 #include <QTcpSocket>
@@ -87,6 +88,16 @@ void EngineSocket::flush()
         m_local->flush();
     else
         m_tcp->flush();
+}
+
+void EngineSocket::write(QByteArrayView bytes)
+{
+    qintptr descriptor = -1;
+    if (m_local && m_local->state() == QLocalSocket::ConnectedState)
+        descriptor = m_local->socketDescriptor();
+    else if (m_tcp && m_tcp->state() == QAbstractSocket::ConnectedState)
+        descriptor = m_tcp->socketDescriptor();
+    writeThrough(m_device, descriptor, bytes);
 }
 
 qint64 EngineSocket::bytesToWrite() const

@@ -2,6 +2,7 @@
 
 #include "config/proxysettings.h"
 
+#include <QByteArrayView>
 #include <QObject>
 #include <QTimer>
 
@@ -27,6 +28,8 @@ public:
 
     QIODevice *device() const { return m_device; }
 
+    // Sends bytes to the engine: at once while nothing else is queued (see writeThrough()).
+    void write(QByteArrayView bytes);
     qint64 bytesToWrite() const;
     // Writes what is buffered to the socket now, as far as it takes it.
     void flush();

@@ -7,6 +7,7 @@
 #include "proxy/peername.h"
 #include "proxy/session.h"
 #include "proxy/websocketframes.h"
+#include "proxy/writethrough.h"
 
 #include <QTcpSocket>
 #include <QTimer>
@@ -194,11 +195,14 @@ void Proxy::beginHandshake(QTcpSocket *socket)
             return;
         }
 
+        // Read, not skipped: a head that is all the socket holds leaves with its buffer block
+        // (see Session::readClient()).
+        socket->read(parsed.length);
         // RFC 6455 section 4.2.2: no subprotocol and no extension is chosen.
-        socket->skip(parsed.length);
-        socket->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                      "Connection: Upgrade\r\nSec-WebSocket-Accept: "
-                + WebSocketFrames::acceptKey(parsed.head.field("sec-websocket-key")) + "\r\n\r\n");
+        const QByteArray answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+                + WebSocketFrames::acceptKey(parsed.head.field("sec-websocket-key")) + "\r\n\r\n";
+        writeThrough(socket, plainDescriptor(socket), answer);
         forget();
         delete deadline;
 

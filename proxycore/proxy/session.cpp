@@ -3,6 +3,7 @@
 #include "log/eventlog.h"
 #include "log/logging.h"
 #include "proxy/enginesocket.h"
+#include "proxy/writethrough.h"
 
 #include <QScopedValueRollback>
 #include <QSslSocket>
@@ -161,19 +162,20 @@ void Session::readClient()
     if (m_readingClient)
         return;
     const QScopedValueRollback guard(m_readingClient, true);
-    QByteArray chunk;
     for (;;) {
         bool fed = false;
         while (!m_clientDone && !m_closeReceived && m_client->bytesAvailable() > 0
                 && (m_sentCloseCode || m_engineDone || !engineCongested())
                 && clientBacklog() < HighWater) {
-            chunk.resize(std::min(m_client->bytesAvailable(), ReadChunk));
-            const qint64 got = m_client->read(chunk.data(), chunk.size());
-            if (got <= 0)
+            // Reading all that one block of the socket's buffer holds takes the block itself,
+            // without a copy, and frees it once parsed: an idle socket keeps none. The parser
+            // unmasks in place; the block is this array's alone, so data() does not copy.
+            QByteArray chunk = m_client->read(std::min(m_client->bytesAvailable(), ReadChunk));
+            if (chunk.isEmpty())
                 break;
             fed = true;
             m_heardFrom.restart();
-            if (!m_parser.feed(chunk.data(), qsizetype(got), *this))
+            if (!m_parser.feed(chunk.data(), chunk.size(), *this))
                 break;
         }
         if (!fed)
@@ -190,7 +192,7 @@ void Session::binaryData(const char *data, qsizetype size)
     m_bytesToEngine += size;
     m_lastData.restart();
     if (m_engine->isConnected())
-        m_engine->device()->write(data, size);
+        m_engine->write(QByteArrayView(data, size));
     else
         m_waitingForEngine.append(data, size);
 }
@@ -218,7 +220,7 @@ void Session::closeReceived(std::optional<quint16> code, const QString &reason)
         // Section 5.5.1: answer with the same code; an empty Close gets an empty one.
         m_sentCloseCode = code.value_or(NoStatus);
         const QByteArray answer = code ? closeFrame(*code, QString()) : header(Opcode::Close, 0);
-        m_client->write(answer);
+        writeThrough(m_client, plainDescriptor(m_client), answer);
     }
     // Section 7.1.1: the server closes TCP first. Frames the client sent before its Close
     // (a COM_QUIT, say) still reach the engine. A client that does not read what is still
@@ -240,8 +242,10 @@ void Session::protocolError(quint16 code, const QString &reason)
 
 void Session::sendFrame(quint8 opcode, const char *data, qsizetype size)
 {
-    m_client->write(header(opcode, quint64(size)));
-    m_client->write(data, size);
+    writeThrough(m_client,
+            plainDescriptor(m_client),
+            header(opcode, quint64(size)),
+            QByteArrayView(data, size));
 }
 
 void Session::sendClose(quint16 code, const QString &reason)
@@ -251,7 +255,7 @@ void Session::sendClose(quint16 code, const QString &reason)
     m_sentCloseCode = code;
     if (m_closeCause.isEmpty())
         m_closeCause = reason;
-    m_client->write(closeFrame(code, reason));
+    writeThrough(m_client, plainDescriptor(m_client), closeFrame(code, reason));
     m_closeTimer.start(CloseTimeoutMs);
 }
 
@@ -269,15 +273,14 @@ void Session::relayEngineBytes()
         engine->skip(engine->bytesAvailable());
         return;
     }
-    QByteArray chunk;
     for (;;) {
         bool sent = false;
         while (clientBacklog() < HighWater) {
             const qint64 available = engine->bytesAvailable();
             if (available <= 0)
                 break;
-            chunk.resize(std::min(available, ReadAhead));
-            const qint64 got = engine->read(chunk.data(), chunk.size());
+            const QByteArray chunk = engine->read(std::min(available, ReadAhead));
+            const qint64 got = chunk.size();
             if (got <= 0)
                 break;
             sent = true;
@@ -299,7 +302,7 @@ void Session::onEngineConnected()
 {
     qCDebug(lcSession) << "session" << m_id << "engine connected";
     if (!m_waitingForEngine.isEmpty()) {
-        m_engine->device()->write(m_waitingForEngine);
+        m_engine->write(m_waitingForEngine);
         m_waitingForEngine.clear();
     }
     readClient();

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QByteArrayView>
+#include <QtGlobal>
+
+class QAbstractSocket;
+class QIODevice;
+
+namespace StudioProxy {
+
+// Writes to a connected stream socket with as little of Qt's buffering as can be. While
+// the device holds nothing unsent, the bytes go to the kernel at once, both parts in one
+// sendmsg(); only what the kernel does not take is handed to the device, whose write buffer
+// sends it, in order, when the socket can take more (and reports an error the same way).
+//
+// Qt keeps a 32 KiB block for every socket that it ever buffered a write for, so an idle
+// session that was never held up by its peer holds none, and relayed bytes are not copied
+// once more on their way out.
+//
+// `descriptor` is the socket's own (QAbstractSocket::socketDescriptor()), or -1 where the
+// bytes must pass through the device: TLS encrypts them there.
+void writeThrough(
+        QIODevice *device, qintptr descriptor, QByteArrayView first, QByteArrayView second = {});
+
+// The descriptor writeThrough() may send on for this socket: its own while it is a connected
+// plain TCP socket, else -1 (QSslSocket encrypts what it sends).
+qintptr plainDescriptor(const QAbstractSocket *socket);
+
+} // namespace StudioProxy
