@@ -1,12 +1,8 @@
 #include "proxyconnection.h"
 
-#include "config/configfile.h"
-#include "config/proxysettings.h"
-#include "config/runtimevariables.h"
 #include "control/controlclient.h"
 #include "control/controlsocket.h"
 #include "control/proxycontroller.h"
-#include "log/eventlog.h"
 
 #include <QCoreApplication>
 
@@ -22,22 +18,11 @@ constexpr int ProbeTimeoutMs = 1500;
 Result<std::unique_ptr<Controller>> createBuiltIn(
         const QString &configPath, const QString &logFolder)
 {
-    const Result<ConfigFile> config = ConfigFile::read(configPath);
-    if (!config)
-        return config.error();
-    const Result<ProxySettings> settings = engineSettingsFrom(config.value(), logFolder);
-    if (!settings)
-        return settings.error();
-    const Result<RuntimeVariables> variables = RuntimeVariables::fromConfig(config.value());
-    if (!variables)
-        return variables.error();
-    auto log = std::make_unique<EventLog>();
-    if (const Result<void> opened = log->open(settings->logFolder); !opened)
-        return opened.error();
-    auto controller = std::make_unique<ProxyController>(
-            config.value(), variables.value(), settings.value(), log.get());
-    log.release()->setParent(controller.get());
-    return std::unique_ptr<Controller>(std::move(controller));
+    Result<std::unique_ptr<ProxyController>> controller =
+            ProxyController::fromConfigFile(configPath, logFolder);
+    if (!controller)
+        return controller.error();
+    return std::unique_ptr<Controller>(std::move(controller.value()));
 }
 
 } // namespace

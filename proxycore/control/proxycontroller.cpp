@@ -49,6 +49,27 @@ QString describeServing(const ProxySettings &settings)
 
 } // namespace
 
+Result<std::unique_ptr<ProxyController>> ProxyController::fromConfigFile(
+        const QString &configPath, const QString &logFolderOverride)
+{
+    const Result<ConfigFile> config = ConfigFile::read(configPath);
+    if (!config)
+        return config.error();
+    const Result<ProxySettings> settings = engineSettingsFrom(config.value(), logFolderOverride);
+    if (!settings)
+        return settings.error();
+    const Result<RuntimeVariables> variables = RuntimeVariables::fromConfig(config.value());
+    if (!variables)
+        return variables.error();
+    auto log = std::make_unique<EventLog>();
+    if (const Result<void> opened = log->open(settings->logFolder); !opened)
+        return opened.error();
+    auto controller = std::make_unique<ProxyController>(
+            config.value(), variables.value(), settings.value(), log.get());
+    log.release()->setParent(controller.get());
+    return { std::move(controller) };
+}
+
 ProxyController::ProxyController(const ConfigFile &config,
         const RuntimeVariables &variables,
         const ProxySettings &startup,

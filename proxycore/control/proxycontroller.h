@@ -9,6 +9,8 @@
 #include <QDateTime>
 #include <QObject>
 
+#include <memory>
+
 namespace StudioProxy {
 
 class EventLog;
@@ -27,6 +29,11 @@ public:
             EventLog *log,
             QObject *parent = nullptr);
     ~ProxyController() override;
+
+    // A controller for the config file at configPath, not started, with its own log opened in
+    // the folder the file names (or logFolderOverride): what a built-in proxy runs on.
+    static Result<std::unique_ptr<ProxyController>> fromConfigFile(
+            const QString &configPath, const QString &logFolderOverride = QString());
 
     // The first start: the same rules as a restart. On error nothing listens.
     Result<void> start();

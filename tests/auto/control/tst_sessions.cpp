@@ -1,10 +1,6 @@
-#include "config/configfile.h"
-#include "config/proxysettings.h"
-#include "config/runtimevariables.h"
 #include "control/controlclient.h"
 #include "control/controllerthread.h"
 #include "control/proxycontroller.h"
-#include "log/eventlog.h"
 #include "testsupport/proxyfixtures.h"
 #include "testsupport/testsupport.h"
 
@@ -115,19 +111,13 @@ void tst_Sessions::inProcess()
     bool created = false;
     thread.setController(
             [configPath]() -> Result<std::unique_ptr<Controller>> {
-                const Result<ConfigFile> config = ConfigFile::read(configPath);
-                const Result<ProxySettings> settings = engineSettingsFrom(config.value());
-                const Result<RuntimeVariables> variables =
-                        RuntimeVariables::fromConfig(config.value());
-                auto log = std::make_unique<EventLog>();
-                if (const Result<void> opened = log->open(settings->logFolder); !opened)
-                    return opened.error();
-                auto controller = std::make_unique<ProxyController>(
-                        config.value(), variables.value(), settings.value(), log.get());
-                log.release()->setParent(controller.get());
-                if (const Result<void> started = controller->start(); !started)
+                Result<std::unique_ptr<ProxyController>> controller =
+                        ProxyController::fromConfigFile(configPath);
+                if (!controller)
+                    return controller.error();
+                if (const Result<void> started = controller.value()->start(); !started)
                     return started.error();
-                return std::unique_ptr<Controller>(std::move(controller));
+                return std::unique_ptr<Controller>(std::move(controller.value()));
             },
             this,
             [&](Result<void> result) {
