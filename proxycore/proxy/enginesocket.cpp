@@ -4,7 +4,11 @@
 #include "proxy/writethrough.h"
 
 #include <QLocalSocket>
+#include <QNetworkProxy>
 #include <QTcpSocket>
+
+#include <cerrno>
+#include <cstring>
 
 using namespace Qt::StringLiterals;
 
@@ -50,6 +54,8 @@ EngineSocket::EngineSocket(const EngineEndpoint &endpoint, QObject *parent)
                 });
     } else {
         m_tcp = new QTcpSocket(this);
+        // The engine is reached directly, whatever proxy the application or system names.
+        m_tcp->setProxy(QNetworkProxy::NoProxy);
         m_device = m_tcp;
         connect(m_tcp, &QTcpSocket::connected, this, &EngineSocket::onConnected);
         connect(m_tcp, &QTcpSocket::disconnected, this, &EngineSocket::onDisconnected);
@@ -93,11 +99,14 @@ void EngineSocket::flush()
 void EngineSocket::write(QByteArrayView bytes)
 {
     qintptr descriptor = -1;
-    if (m_local && m_local->state() == QLocalSocket::ConnectedState)
+    if (m_local && m_local->state() == QLocalSocket::ConnectedState && m_local->isValid())
         descriptor = m_local->socketDescriptor();
-    else if (m_tcp && m_tcp->state() == QAbstractSocket::ConnectedState)
-        descriptor = m_tcp->socketDescriptor();
-    writeThrough(m_device, descriptor, bytes);
+    else if (m_tcp)
+        descriptor = plainDescriptor(m_tcp);
+    const int error = writeThrough(m_device, descriptor, bytes);
+    // A peer that closed or reset is what Qt will report too; anything else it would not.
+    if (error && error != EPIPE && error != ECONNRESET && m_sendError.isEmpty())
+        m_sendError = QString::fromLocal8Bit(std::strerror(error));
 }
 
 qint64 EngineSocket::bytesToWrite() const
@@ -153,6 +162,10 @@ void EngineSocket::onDisconnected()
 {
     if (m_done)
         return;
+    if (!m_sendError.isEmpty()) {
+        onError(m_sendError);
+        return;
+    }
     m_done = true;
     m_connectTimer.stop();
     m_closeTimer.stop();

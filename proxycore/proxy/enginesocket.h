@@ -64,6 +64,8 @@ private:
     QTimer m_closeTimer;
     bool m_connected = false;
     bool m_done = false;
+    // Why a send failed, when the kernel told us and will not tell Qt (see writeThrough()).
+    QString m_sendError;
 };
 
 } // namespace StudioProxy

@@ -12,9 +12,9 @@ namespace StudioProxy {
 
 namespace {
 
-// What the kernel took now, 0 when it took nothing (a full socket, or an error that the
-// device will meet and report when it writes the rest).
-qsizetype sendNow(qintptr descriptor, QByteArrayView first, QByteArrayView second)
+// What the kernel took now; 0 when it took nothing, with error set when the reason was not
+// a full socket.
+qsizetype sendNow(qintptr descriptor, QByteArrayView first, QByteArrayView second, int &error)
 {
     iovec parts[2] = { { const_cast<char *>(first.data()), size_t(first.size()) },
         { const_cast<char *>(second.data()), size_t(second.size()) } };
@@ -25,8 +25,11 @@ qsizetype sendNow(qintptr descriptor, QByteArrayView first, QByteArrayView secon
         const ssize_t sent = ::sendmsg(int(descriptor), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent >= 0)
             return qsizetype(sent);
-        if (errno != EINTR)
+        if (errno != EINTR) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                error = errno;
             return 0;
+        }
     }
 }
 
@@ -35,22 +38,22 @@ qsizetype sendNow(qintptr descriptor, QByteArrayView first, QByteArrayView secon
 qintptr plainDescriptor(const QAbstractSocket *socket)
 {
     if (qobject_cast<const QSslSocket *>(socket)
-            || socket->state() != QAbstractSocket::ConnectedState)
+            || socket->state() != QAbstractSocket::ConnectedState || !socket->isValid())
         return -1;
     return socket->socketDescriptor();
 }
 
-void writeThrough(
-        QIODevice *device, qintptr descriptor, QByteArrayView first, QByteArrayView second)
+int writeThrough(QIODevice *device, qintptr descriptor, QByteArrayView first, QByteArrayView second)
 {
     if (first.isEmpty()) {
         first = second;
         second = {};
     }
     if (first.isEmpty())
-        return;
+        return 0;
+    int error = 0;
     if (descriptor >= 0 && device->bytesToWrite() == 0) {
-        qsizetype sent = sendNow(descriptor, first, second);
+        const qsizetype sent = sendNow(descriptor, first, second, error);
         const qsizetype fromFirst = std::min(sent, first.size());
         first = first.sliced(fromFirst);
         second = second.sliced(sent - fromFirst);
@@ -59,6 +62,7 @@ void writeThrough(
         device->write(first.data(), first.size());
     if (!second.isEmpty())
         device->write(second.data(), second.size());
+    return error;
 }
 
 } // namespace StudioProxy
