@@ -77,9 +77,14 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(
             u"WebSocket proxy between SingleStore Studio (or any MySQL driver over WebSocket) "
-            "and a MySQL-protocol engine's socket."_s);
-    parser.addHelpOption();
-    parser.addVersionOption();
+            "and a MySQL-protocol engine's socket.\n\n"
+            "Without --headless (and with a display) it opens the desktop app.\n"
+            "Commands, each with its own --help:\n"
+            "  studio-proxy ctl COMMAND    control a running proxy (status, set, restart, sql, "
+            "update-config, sessions, close-session)\n"
+            "  studio-proxy cert COMMAND   inspect, check, generate and trust certificates"_s);
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption headless(u"headless"_s,
             u"Run the proxy as a service, without a display, until SIGTERM or SIGINT."_s);
     const QCommandLineOption config(u"config"_s,
@@ -93,7 +98,18 @@ int main(int argc, char *argv[])
             "derived from the config file."_s,
             u"PATH"_s);
     parser.addOptions({ headless, config, logDir, controlSocket });
-    parser.process(app);
+    // Not process(): it exits with 1 on a usage error, which means "did not start" here.
+    if (!parser.parse(arguments)) {
+        QString error = parser.errorText(); // "Unknown option 'x'."
+        if (error.endsWith(u'.'))
+            error.chop(1);
+        std::fprintf(stderr, "studio-proxy: %s; see --help\n", qUtf8Printable(error));
+        return 2;
+    }
+    if (parser.isSet(help) || parser.isSet(u"help-all"_s))
+        parser.showHelp(0);
+    if (parser.isSet(version))
+        parser.showVersion();
 
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr,

@@ -32,6 +32,7 @@ private slots:
     void refusesToStart();
     void version();
     void help();
+    void unknownOption();
     void headlessNeedsConfig();
     void controlSocketPathHoldingAFile();
     void servesUntilSigterm_data();
@@ -276,6 +277,23 @@ void tst_Startup::help()
     QCOMPARE(result.exitCode, 0);
     for (const char *option : { "--headless", "--config", "--log-dir", "--version" })
         QVERIFY2(result.out.contains(option), result.out.constData());
+    // The commands that have their own options are named, so a reader finds them.
+    for (const char *command : { "studio-proxy ctl", "studio-proxy cert" })
+        QVERIFY2(result.out.contains(command), result.out.constData());
+}
+
+// A mistyped option is a usage error (2), as the man page says, not "did not start" (1).
+void tst_Startup::unknownOption()
+{
+    const QString config = writeConfig(u"memsql.cnf"_s,
+            "socket = {dir}/engine.sock\ntracelogsdir = {dir}/logs\nhttp_proxy_port = {port}\n");
+    const Run result = run({ u"--headless"_s, u"--config"_s, config, u"--bogus"_s });
+    QVERIFY(result.finished);
+    QCOMPARE(result.exitStatus, QProcess::NormalExit);
+    QCOMPARE(result.exitCode, 2);
+    QCOMPARE(result.err.count('\n'), 1);
+    QVERIFY2(result.err.contains("bogus"), result.err.constData());
+    QVERIFY(!result.out.contains("listening"));
 }
 
 void tst_Startup::headlessNeedsConfig()
@@ -283,7 +301,7 @@ void tst_Startup::headlessNeedsConfig()
     const Run result = run({ u"--headless"_s });
     QVERIFY(result.finished);
     QCOMPARE(result.exitStatus, QProcess::NormalExit);
-    QVERIFY(result.exitCode != 0);
+    QCOMPARE(result.exitCode, 2);
     QCOMPARE(result.err.count('\n'), 1);
     QVERIFY2(result.err.contains("--config"), result.err.constData());
     QVERIFY(!result.out.contains("listening"));
