@@ -3,6 +3,12 @@
 #include <QDir>
 #include <QMutexLocker>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 
 namespace StudioProxy {
@@ -15,12 +21,36 @@ EventLog::~EventLog() = default;
 
 Result<std::unique_ptr<QFile>> EventLog::openFile(const QString &path) const
 {
+    const auto refuse = [&path](const QString &why) {
+        return Error { ErrorCode::LogUnwritable, u"cannot write %1: %2"_s.arg(path, why) };
+    };
+    // The log folder may be writable by others than the proxy (the engine's user, say), and
+    // the proxy may run as root: a link put in the file's place is not followed, and only a
+    // regular file is written (opening a FIFO without O_NONBLOCK would wait for a reader).
+    const int fd = ::open(QFile::encodeName(path).constData(),
+            O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+            0666);
+    if (fd < 0) {
+        return refuse(errno == ELOOP
+                        ? u"it is a symbolic link, and the log is not written through links"_s
+                        : QString::fromLocal8Bit(std::strerror(errno)));
+    }
+
+    struct stat status
+    { };
+
+    if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+        ::close(fd);
+        return refuse(u"not a regular file"_s);
+    }
     // Unbuffered and in append mode: each line is one write(2) at the end of the file, so
     // lines are never interleaved or held back, and a rename of the file under us is safe.
-    auto file = std::make_unique<QFile>(path);
-    if (!file->open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered)) {
-        return Error { ErrorCode::LogUnwritable,
-            u"cannot write %1: %2"_s.arg(path, file->errorString()) };
+    auto file = std::make_unique<QFile>();
+    if (!file->open(fd,
+                QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered,
+                QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        return refuse(file->errorString());
     }
     return { std::move(file) };
 }
@@ -30,13 +60,14 @@ Result<void> EventLog::open(const QString &folder)
     if (!QDir().mkpath(folder)) {
         return Error { ErrorCode::LogUnwritable, u"cannot create the log folder %1"_s.arg(folder) };
     }
-    Result<std::unique_ptr<QFile>> file =
-            openFile(QDir(folder).absoluteFilePath(QString::fromLatin1(FileName)));
+    const QString path = QDir(folder).absoluteFilePath(QString::fromLatin1(FileName));
+    Result<std::unique_ptr<QFile>> file = openFile(path);
     if (!file)
         return file.error();
 
     const QMutexLocker locker(&m_mutex);
     m_file = std::move(file).value();
+    m_path = path;
     return {};
 }
 
@@ -60,7 +91,7 @@ Result<void> EventLog::reopen()
 QString EventLog::filePath() const
 {
     const QMutexLocker locker(&m_mutex);
-    return m_file ? m_file->fileName() : QString();
+    return m_path;
 }
 
 QString EventLog::formatLine(const QDateTime &time, Level level, const QString &message)

@@ -55,7 +55,8 @@ private:
     Result<std::unique_ptr<QFile>> openFile(const QString &path) const;
 
     mutable QMutex m_mutex; // guards m_file: a reopen swaps it under writers
-    std::unique_ptr<QFile> m_file;
+    std::unique_ptr<QFile> m_file; // opened by descriptor: it does not know its name
+    QString m_path;
 };
 
 } // namespace StudioProxy

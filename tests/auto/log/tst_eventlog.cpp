@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -29,6 +31,8 @@ private slots:
     void reopenUnderConcurrentWriters();
     void failedReopenKeepsTheOpenFile();
     void reopenBeforeOpenFails();
+    void linkInTheFilesPlaceIsNotFollowed();
+    void fifoInTheFilesPlaceIsRefused();
 
 private:
     QString logPath() const { return m_dir->filePath(QString::fromLatin1(EventLog::FileName)); }
@@ -201,6 +205,42 @@ void tst_EventLog::reopenBeforeOpenFails()
     QVERIFY(!reopened.ok());
     QCOMPARE(reopened.error().code, ErrorCode::LogUnwritable);
     log.info(u"nowhere to go, and no crash"_s);
+}
+
+// Whoever can write to the log folder must not make the proxy (root, as a service) append to
+// a file of their choosing.
+void tst_EventLog::linkInTheFilesPlaceIsNotFollowed()
+{
+    const QString target = m_dir->filePath(u"precious"_s);
+    {
+        QFile file(target);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("keep me\n");
+    }
+    QVERIFY(QFile::link(target, logPath()));
+
+    EventLog log;
+    const Result<void> opened = log.open(m_dir->path());
+    QVERIFY(!opened.ok());
+    QCOMPARE(opened.error().code, ErrorCode::LogUnwritable);
+    QVERIFY2(opened.error().message.contains(u"symbolic link"_s),
+            qPrintable(opened.error().message));
+    log.info(u"not written anywhere"_s);
+
+    QFile file(target);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), QByteArray("keep me\n"));
+}
+
+// A FIFO would block the open until something reads it: it is refused at once instead.
+void tst_EventLog::fifoInTheFilesPlaceIsRefused()
+{
+    QCOMPARE(::mkfifo(QFile::encodeName(logPath()).constData(), 0600), 0);
+    EventLog log;
+    const Result<void> opened = log.open(m_dir->path());
+    QVERIFY(!opened.ok());
+    QCOMPARE(opened.error().code, ErrorCode::LogUnwritable);
+    QVERIFY2(opened.error().message.contains(logPath()), qPrintable(opened.error().message));
 }
 
 QTEST_GUILESS_MAIN(tst_EventLog)
