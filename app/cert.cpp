@@ -183,7 +183,10 @@ int generate(const QCommandLineParser &parser)
         return failWith(u"generate needs at least one --host NAME"_s, 2);
     if (parser.isSet(u"rsa"_s)) {
         request.algorithm = KeyAlgorithm::Rsa;
-        request.rsaBits = parser.value(u"rsa"_s).toInt();
+        bool ok = false;
+        request.rsaBits = parser.value(u"rsa"_s).toInt(&ok);
+        if (!ok)
+            return failWith(u"--rsa takes a number of bits"_s, 2);
     }
     if (parser.isSet(u"days"_s)) {
         bool ok = false;

@@ -218,6 +218,12 @@ Result<GeneratedCertificates> CertificateGenerator::generate(const GenerateReque
         return Error { ErrorCode::InvalidValue,
             u"RSA keys need 2048 bits or more; %1 is too weak"_s.arg(request.rsaBits) };
     }
+    if (request.algorithm == KeyAlgorithm::Rsa && request.rsaBits > GenerateRequest::MaxRsaBits) {
+        return Error { ErrorCode::InvalidValue,
+            u"RSA keys of more than %1 bits cannot be made (OpenSSL's limit); 2048 to 4096 is "
+            "usual, not %2"_s.arg(GenerateRequest::MaxRsaBits)
+                    .arg(request.rsaBits) };
+    }
     const QDir folder(request.outputFolder);
     if (!folder.mkpath(u"."_s)) {
         return Error { ErrorCode::ConfigUnwritable,

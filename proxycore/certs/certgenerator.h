@@ -21,6 +21,8 @@ struct GenerateRequest
 {
     static constexpr int DefaultLeafDays = 397;
     static constexpr int MaxLeafDays = 825;
+    // OpenSSL's own limit for RSA moduli (OPENSSL_RSA_MAX_MODULUS_BITS).
+    static constexpr int MaxRsaBits = 16384;
 
     QStringList hosts; // DNS names, wildcards over one label, IPv4 and IPv6 addresses
     QString outputFolder;

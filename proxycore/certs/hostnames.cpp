@@ -110,6 +110,14 @@ Result<void> checkHostForCertificate(const QString &host)
                 "top-level name such as .test or .localhost"_s.arg(host) };
         }
     }
+    // No top-level domain is all digits (RFC 3696 section 2): such a name is an address
+    // mistyped (300.1.1.1, 10.0.0.256), which a browser would never look up as a name.
+    static const QRegularExpression digits(u"^[0-9]+$"_s);
+    if (digits.match(labels.constLast()).hasMatch()) {
+        return Error { ErrorCode::InvalidValue,
+            u"%1 is not an IP address (each IPv4 part is 0 to 255), and a DNS "
+            "name cannot end in a number"_s.arg(host) };
+    }
     if (name.size() > 253)
         return Error { ErrorCode::InvalidValue,
             u"%1: a DNS name has 253 characters at most"_s.arg(host) };

@@ -203,6 +203,14 @@ void tst_CertGenerator::rsa()
     request.outputFolder = file(u"rsa-weak"_s);
     request.rsaBits = 1024;
     QVERIFY(!CertificateGenerator::generate(request));
+
+    // Refused before any key is made: a 10^6-bit key would take OpenSSL hours to fail.
+    request.outputFolder = file(u"rsa-huge"_s);
+    request.rsaBits = 1000000;
+    const Result<GeneratedCertificates> huge = CertificateGenerator::generate(request);
+    QVERIFY(!huge);
+    QVERIFY2(huge.error().message.contains(u"16384"_s), qPrintable(huge.error().message));
+    QVERIFY(!QFileInfo::exists(file(u"rsa-huge"_s)));
 }
 
 // CG-03 and the shape of names: what the generator refuses, with an explanation.
@@ -226,6 +234,9 @@ void tst_CertGenerator::hostRules_data()
     QTest::newRow("leading hyphen") << u"-db.example.test"_s << false << u"neither"_s;
     QTest::newRow("empty label") << u"db..example.test"_s << false << u"neither"_s;
     QTest::newRow("empty") << QString() << false << u"empty"_s;
+    QTest::newRow("IPv4 part over 255") << u"300.1.1.1"_s << false << u"not an IP address"_s;
+    QTest::newRow("IPv4 last part over 255") << u"10.0.0.256"_s << false << u"not an IP address"_s;
+    QTest::newRow("digits in inner labels") << u"db.10.example.test"_s << true << QString();
 }
 
 void tst_CertGenerator::hostRules()
