@@ -135,6 +135,12 @@ Result<TrustReport> TrustReport::build(const QString &caPath, const TrustReportO
     Result<QList<CertificateInfo>> ca = inspectCertificateFile(caPath);
     if (!ca)
         return ca.error();
+    // Trusting a server certificate itself works in no browser: they trust issuers only.
+    if (!ca->constFirst().isCa) {
+        return Error { ErrorCode::InvalidValue,
+            u"%1 is not a CA certificate (no basicConstraints CA:TRUE); trust the CA that "
+            "issued it (%2) instead"_s.arg(caPath, ca->constFirst().issuer) };
+    }
     TrustReport report;
     report.caPath = QFileInfo(caPath).absoluteFilePath();
     report.caFingerprint = ca->constFirst().fingerprint;

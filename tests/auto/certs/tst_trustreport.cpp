@@ -24,6 +24,7 @@ private slots:
     void missingBundle();
     void followingTheStepsPutsTheCaInTheBundle();
     void aPemNamedFileIsNotTaken();
+    void aServerCertificateIsRefused();
 
 private:
     QString path(const QString &name) const { return m_dir.filePath(name); }
@@ -151,6 +152,22 @@ void tst_TrustReport::aPemNamedFileIsNotTaken()
     const TrustStore *system = systemStore(report.value());
     QCOMPARE(system->holdsCa, std::optional<bool>(false));
     QCOMPARE(system->commands.size(), 2);
+}
+
+// Browsers trust issuers only: steps to trust a server certificate itself would do nothing.
+void tst_TrustReport::aServerCertificateIsRefused()
+{
+    const QString failed = TestSupport::runOpenssl(m_dir.path(),
+            u"req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key "
+            "-subj \"/CN=localhost\" -days 30 -addext basicConstraints=critical,CA:FALSE "
+            "-addext subjectAltName=DNS:localhost -out leaf.crt"_s);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
+    const Result<TrustReport> report = TrustReport::build(path(u"leaf.crt"_s), options());
+    QVERIFY(!report);
+    QVERIFY2(report.error().message.contains(u"not a CA certificate"_s),
+            qPrintable(report.error().message));
+    QVERIFY2(
+            report.error().message.contains(u"CN=localhost"_s), qPrintable(report.error().message));
 }
 
 QTEST_GUILESS_MAIN(tst_TrustReport)
