@@ -388,7 +388,7 @@ QWidget *CertificatesPage::buildGenerateTab()
     m_keyType->addItem(tr("RSA 3072"), 3072);
     m_keyType->addItem(tr("RSA 4096"), 4096);
     m_updateConfig =
-            new QCheckBox(tr("Point ssl_cert and ssl_key of the config file at them"), tab);
+            new QCheckBox(tr("Point ssl_cert, ssl_key and ssl_ca of the config file at them"), tab);
     m_updateConfig->setObjectName(u"updateConfigCheck"_s);
     m_generateButton = new QPushButton(tr("&Generate"), tab);
     m_generateButton->setObjectName(u"generateButton"_s);
@@ -477,7 +477,7 @@ void CertificatesPage::setConfigFile(const QString &path)
     m_configPath = path;
     m_configLabel->setText(path);
     m_updateConfig->setText(
-            tr("Point ssl_cert and ssl_key of %1 at them").arg(QFileInfo(path).fileName()));
+            tr("Point ssl_cert, ssl_key and ssl_ca of %1 at them").arg(QFileInfo(path).fileName()));
     m_updateConfig->setToolTip(path);
     refresh();
 }

@@ -14,7 +14,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QScrollArea>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -285,28 +284,18 @@ void ConfigPage::save()
             this,
             [path, changed] {
                 SaveOutcome outcome;
-                // One backup for the whole save: the file as it was before any of the changes.
-                QFile original(path);
-                const QByteArray before =
-                        original.open(QIODevice::ReadOnly) ? original.readAll() : QByteArray();
+                QList<ConfigEditor::Change> edits;
+                for (const auto &[key, value] : changed)
+                    edits.append({ key, value.isEmpty() ? std::nullopt : std::optional(value) });
+                // All or nothing, with one backup: the file as it was before the save.
+                const Result<QList<ConfigUpdate>> updates = ConfigEditor::updateAll(path, edits);
+                if (!updates) {
+                    outcome.message = updates.error().message;
+                    return outcome;
+                }
                 QStringList lines;
-                for (const auto &[key, value] : changed) {
-                    const Result<ConfigUpdate> update = ConfigEditor::update(
-                            path, key, value.isEmpty() ? std::nullopt : std::optional(value));
-                    if (!update) {
-                        outcome.message = update.error().message;
-                        if (!lines.isEmpty())
-                            outcome.message +=
-                                    tr(" (saved before that: %1)").arg(lines.join(u"; "_s));
-                        return outcome;
-                    }
-                    lines << update->change;
-                }
-                QSaveFile backup(path + u".bak"_s);
-                if (backup.open(QIODevice::WriteOnly)) {
-                    backup.write(before);
-                    backup.commit();
-                }
+                for (const ConfigUpdate &update : updates.value())
+                    lines << update.change;
                 outcome.ok = true;
                 outcome.message = tr("Saved %1 (previous version in %2.bak): %3")
                                           .arg(QFileInfo(path).fileName(),

@@ -333,15 +333,12 @@ Result<GeneratedCertificates> CertificateGenerator::generate(const GenerateReque
 Result<QList<ConfigUpdate>> CertificateGenerator::useInConfig(
         const QString &configPath, const GeneratedCertificates &generated)
 {
-    QList<ConfigUpdate> updates;
-    for (const auto &[key, value] :
-            { std::pair(u"ssl_cert"_s, generated.cert), std::pair(u"ssl_key"_s, generated.key) }) {
-        Result<ConfigUpdate> update = ConfigEditor::update(configPath, key, value);
-        if (!update)
-            return update.error();
-        updates << update.value();
-    }
-    return updates;
+    // ssl_ca too: the checks complete the chain with it, and the old one named the issuer of
+    // the old certificate.
+    return ConfigEditor::updateAll(configPath,
+            { { u"ssl_cert"_s, generated.cert },
+                    { u"ssl_key"_s, generated.key },
+                    { u"ssl_ca"_s, generated.caCert } });
 }
 
 } // namespace StudioProxy

@@ -244,4 +244,79 @@ Result<ConfigUpdate> ConfigEditor::update(
     return update;
 }
 
+Result<QList<ConfigUpdate>> ConfigEditor::updateAll(
+        const QString &configPath, const QList<Change> &changes)
+{
+    const Result<ConfigFile> config = ConfigFile::read(configPath);
+    if (!config)
+        return config.error();
+
+    // Every file a change can touch (the config and what it includes), and its backup, as
+    // they are now.
+    struct Snapshot
+    {
+        QByteArray content;
+        std::optional<QByteArray> backup;
+    };
+
+    const auto readAll = [](const QString &path) -> std::optional<QByteArray> {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return std::nullopt;
+        return file.readAll();
+    };
+    QMap<QString, Snapshot> before;
+    QStringList files = { config->path() };
+    for (const ConfigEntry &entry : config->entries())
+        files << entry.file;
+    for (const QString &file : std::as_const(files)) {
+        if (before.contains(file))
+            continue;
+        const std::optional<QByteArray> content = readAll(file);
+        if (!content) {
+            return Error { ErrorCode::ConfigUnreadable, u"cannot read config file %1"_s.arg(file) };
+        }
+        before.insert(file, { *content, readAll(file + u".bak"_s) });
+    }
+    // Puts each file (when asked) and its backup as they must be: a file that differs from
+    // its snapshot is backed up by the snapshot, any other keeps the backup it had.
+    const auto settle = [&](bool putBackContent) -> Result<void> {
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            const QString &file = it.key();
+            const QString backup = file + u".bak"_s;
+            if (putBackContent && readAll(file) != std::optional(it->content)) {
+                if (Result<void> restored = replaceLike(file, it->content, file); !restored)
+                    return restored;
+            }
+            const std::optional<QByteArray> wanted =
+                    readAll(file) != std::optional(it->content) ? it->content : it->backup;
+            if (readAll(backup) == wanted)
+                continue;
+            if (!wanted) {
+                QFile::remove(backup);
+            } else if (Result<void> saved = replaceLike(backup, *wanted, file); !saved) {
+                return saved;
+            }
+        }
+        return {};
+    };
+
+    QList<ConfigUpdate> updates;
+    for (const auto &[key, value] : changes) {
+        Result<ConfigUpdate> update = ConfigEditor::update(configPath, key, value);
+        if (!update) {
+            const Result<void> restored = settle(true);
+            return Error { update.error().code,
+                update.error().message
+                        + (restored ? u"; nothing was changed"_s
+                                    : u"; and putting back the earlier changes failed: "_s
+                                                + restored.error().message) };
+        }
+        updates << update.value();
+    }
+    if (Result<void> settled = settle(false); !settled)
+        return settled.error();
+    return updates;
+}
+
 } // namespace StudioProxy

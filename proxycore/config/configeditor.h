@@ -3,7 +3,10 @@
 #include "control/controller.h"
 #include "util/result.h"
 
+#include <QList>
+
 #include <optional>
+#include <utility>
 
 namespace StudioProxy {
 
@@ -19,6 +22,13 @@ public:
     // goes at the end of the last group the engine reads, or of the file without groups.
     static Result<ConfigUpdate> update(
             const QString &configPath, const QString &key, const std::optional<QString> &value);
+
+    // Several changes as one edit, in order, each as update() makes it. All of them are made
+    // or none: when one fails, every file the earlier ones changed, and its .bak, is put
+    // back as it was. Each file changed gets one backup, of its content before the first.
+    using Change = std::pair<QString, std::optional<QString>>;
+    static Result<QList<ConfigUpdate>> updateAll(
+            const QString &configPath, const QList<Change> &changes);
 
     // The value as it must be written for the option-file reader to read it back unchanged.
     static QString quoteValue(const QString &value);

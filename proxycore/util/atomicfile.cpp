@@ -36,6 +36,13 @@ Result<void> writeLike(const QString &path, const QByteArray &content, const str
 
 } // namespace
 
+Result<void> replaceLike(const QString &path, const QByteArray &content, const QString &likePath)
+{
+    struct stat like = {};
+    const bool exists = ::stat(QFile::encodeName(likePath).constData(), &like) == 0;
+    return writeLike(path, content, exists ? &like : nullptr);
+}
+
 Result<void> replaceWithBackup(const QString &path, const QByteArray &content, QString *backupPath)
 {
     if (backupPath)

@@ -16,4 +16,8 @@ namespace StudioProxy {
 Result<void> replaceWithBackup(
         const QString &path, const QByteArray &content, QString *backupPath = nullptr);
 
+// Replaces path with content, all or nothing, with the mode, owner and group of likePath (a
+// file that exists), and no backup: for putting back what an edit replaced.
+Result<void> replaceLike(const QString &path, const QByteArray &content, const QString &likePath);
+
 } // namespace StudioProxy

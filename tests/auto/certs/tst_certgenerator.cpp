@@ -330,18 +330,23 @@ void tst_CertGenerator::reusesTheCa()
 void tst_CertGenerator::updatesTheConfig()
 {
     const QString config = file(u"memsql.cnf"_s);
-    TestSupport::writeFile(config,
-            "# the engine's settings\n[server]\nhttps_proxy_port = 8443\nssl_cert = old.pem\n");
+    const QByteArray original =
+            "# the engine's settings\n[server]\nhttps_proxy_port = 8443\nssl_cert = old.pem\n";
+    TestSupport::writeFile(config, original);
     const Result<QList<ConfigUpdate>> updates = CertificateGenerator::useInConfig(config, m_files);
     QVERIFY2(updates, qPrintable(updates ? QString() : updates.error().message));
-    QCOMPARE(updates->size(), 2);
+    QCOMPARE(updates->size(), 3);
 
     const Result<ConfigFile> read = ConfigFile::read(config);
     QVERIFY(read);
     QCOMPARE(read->find(u"ssl_cert"_s)->value, m_files.cert);
     QCOMPARE(read->find(u"ssl_key"_s)->value, m_files.key);
+    QCOMPARE(read->find(u"ssl_ca"_s)->value, m_files.caCert);
     QCOMPARE(read->find(u"https_proxy_port"_s)->value, u"8443"_s);
-    QVERIFY(QFile::exists(config + u".bak"_s));
+    // One edit, one backup: the file as it was before it.
+    QFile backup(config + u".bak"_s);
+    QVERIFY(backup.open(QIODevice::ReadOnly));
+    QCOMPARE(backup.readAll(), original);
 }
 
 QTEST_GUILESS_MAIN(tst_CertGenerator)

@@ -42,6 +42,8 @@ private slots:
     void roundTrip_data();
     void roundTrip();
     void backup();
+    void severalChangesOneBackup();
+    void severalChangesAllOrNothing();
     void symlinkedConfig();
     void permissionsKept();
     void ownerKept();
@@ -606,6 +608,54 @@ void tst_ConfigEditor::backup()
 
     // Nothing else is left behind: no temporary file of the atomic replace.
     QCOMPARE(listing(), QStringList({ u"my.cnf"_s, u"my.cnf.bak"_s }));
+}
+
+// A save of several options (the Configuration page, cert generate --config) is one edit:
+// its backup is the file before the first change, not between two of them.
+void tst_ConfigEditor::severalChangesOneBackup()
+{
+    const QString file = write(u"my.cnf"_s, MyCnf);
+    write(u"my.cnf.bak"_s, "a backup from an earlier change\n"_ba);
+
+    const Result<QList<ConfigUpdate>> updates = ConfigEditor::updateAll(
+            file, { { u"http_proxy_port"_s, u"9090"_s }, { u"ssl_ca"_s, u"/ca.pem"_s } });
+    QVERIFY2(updates, qPrintable(updates ? QString() : updates.error().message));
+    QCOMPARE(updates->size(), 2);
+    QCOMPARE(updates->at(1).backup, file + u".bak"_s);
+    QCOMPARE(contentOf(file + u".bak"_s), MyCnf);
+
+    const Result<ConfigFile> reread = ConfigFile::read(file);
+    QVERIFY(reread);
+    QCOMPARE(reread->find(u"http_proxy_port"_s)->value, u"9090"_s);
+    QCOMPARE(reread->find(u"ssl_ca"_s)->value, u"/ca.pem"_s);
+    QCOMPARE(listing(), QStringList({ u"my.cnf"_s, u"my.cnf.bak"_s }));
+}
+
+// When a later change is refused, the earlier ones are undone, in the included file they
+// went to as well, and every backup is as it was.
+void tst_ConfigEditor::severalChangesAllOrNothing()
+{
+    const QByteArray main = "[mysqld]\nhttps_proxy_port = 8443\n!include conf.d/proxy.cnf\n"_ba;
+    const QByteArray included = "[mysqld]\nssl_cert = /etc/ssl/server.pem\n"_ba;
+    const QString mainFile = write(u"my.cnf"_s, main);
+    const QString includedFile = write(u"conf.d/proxy.cnf"_s, included);
+    const QByteArray oldBackup = "a backup from an earlier change\n"_ba;
+    write(u"my.cnf.bak"_s, oldBackup);
+    const QStringList before = listing();
+
+    const Result<QList<ConfigUpdate>> updates = ConfigEditor::updateAll(mainFile,
+            { { u"ssl_cert"_s, u"/new.pem"_s },
+                    { u"ssl_key"_s, u"/new.key"_s },
+                    { u"https_proxy_port"_s, u"65536"_s } });
+    QVERIFY2(!updates, "the changes were accepted");
+    QCOMPARE(updates.error().code, ErrorCode::InvalidValue);
+    QVERIFY2(updates.error().message.contains(u"nothing was changed"_s),
+            qPrintable(updates.error().message));
+
+    QCOMPARE(contentOf(mainFile), main);
+    QCOMPARE(contentOf(includedFile), included);
+    QCOMPARE(contentOf(mainFile + u".bak"_s), oldBackup);
+    QCOMPARE(listing(), before);
 }
 
 void tst_ConfigEditor::symlinkedConfig()
