@@ -1,5 +1,6 @@
 #include "desktop.h"
 
+#include "commandline.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -45,7 +46,8 @@ int runDesktop(int &argc, char **argv)
     const QCommandLineOption noHeadless(u"no-headless-check"_s,
             u"Do not look for a headless proxy to manage; use the built-in one."_s);
     parser.addOptions({ config, studioState, logDir, page, noStart, noHeadless });
-    parser.process(app);
+    if (const std::optional<int> status = parseCommandLine(parser, QApplication::arguments()))
+        return *status;
 
     if (parser.isSet(page) && !MainWindow::pageNamed(parser.value(page))) {
         std::fprintf(stderr,

@@ -1,4 +1,5 @@
 #include "cert.h"
+#include "commandline.h"
 #include "ctl.h"
 #include "desktop.h"
 #include "headless.h"
@@ -83,8 +84,8 @@ int main(int argc, char *argv[])
             "  studio-proxy ctl COMMAND    control a running proxy (status, set, restart, sql, "
             "update-config, sessions, close-session)\n"
             "  studio-proxy cert COMMAND   inspect, check, generate and trust certificates"_s);
-    const QCommandLineOption help = parser.addHelpOption();
-    const QCommandLineOption version = parser.addVersionOption();
+    parser.addHelpOption();
+    parser.addVersionOption();
     const QCommandLineOption headless(u"headless"_s,
             u"Run the proxy as a service, without a display, until SIGTERM or SIGINT."_s);
     const QCommandLineOption config(u"config"_s,
@@ -98,18 +99,8 @@ int main(int argc, char *argv[])
             "derived from the config file."_s,
             u"PATH"_s);
     parser.addOptions({ headless, config, logDir, controlSocket });
-    // Not process(): it exits with 1 on a usage error, which means "did not start" here.
-    if (!parser.parse(arguments)) {
-        QString error = parser.errorText(); // "Unknown option 'x'."
-        if (error.endsWith(u'.'))
-            error.chop(1);
-        std::fprintf(stderr, "studio-proxy: %s; see --help\n", qUtf8Printable(error));
-        return 2;
-    }
-    if (parser.isSet(help) || parser.isSet(u"help-all"_s))
-        parser.showHelp(0);
-    if (parser.isSet(version))
-        parser.showVersion();
+    if (const std::optional<int> status = parseCommandLine(parser, arguments))
+        return *status;
 
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr,

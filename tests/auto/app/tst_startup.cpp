@@ -33,6 +33,7 @@ private slots:
     void version();
     void help();
     void unknownOption();
+    void desktopUnknownOption();
     void headlessNeedsConfig();
     void controlSocketPathHoldingAFile();
     void servesUntilSigterm_data();
@@ -305,6 +306,24 @@ void tst_Startup::headlessNeedsConfig()
     QCOMPARE(result.err.count('\n'), 1);
     QVERIFY2(result.err.contains("--config"), result.err.constData());
     QVERIFY(!result.out.contains("listening"));
+}
+
+// The same for the desktop app: it stops before any window opens.
+void tst_Startup::desktopUnknownOption()
+{
+    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    const Run result = run({ u"--confg"_s, u"memsql.cnf"_s });
+    if (platform.isNull())
+        qunsetenv("QT_QPA_PLATFORM");
+    else
+        qputenv("QT_QPA_PLATFORM", platform);
+    QVERIFY(result.finished);
+    QCOMPARE(result.exitStatus, QProcess::NormalExit);
+    QCOMPARE(result.exitCode, 2);
+    // (Qt's offscreen platform may add a line about XDG_RUNTIME_DIR before it.)
+    QVERIFY2(result.err.endsWith("studio-proxy: Unknown option 'confg'; see --help\n"),
+            result.err.constData());
 }
 
 // A mistyped --control-socket that names an existing file (the config itself, say) is refused,
