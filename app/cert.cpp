@@ -212,9 +212,12 @@ int generate(const QCommandLineParser &parser)
                 CertificateGenerator::useInConfig(parser.value(u"config"_s), files.value());
         if (!updates)
             return failWith(updates.error().message);
-        for (const ConfigUpdate &update : updates.value())
-            print(u"%1: %2 (previous version in %3)\n"_s.arg(
-                    update.file, update.change, update.backup));
+        for (const ConfigUpdate &update : updates.value()) {
+            print(update.backup.isEmpty()
+                            ? u"%1: %2 (already so)\n"_s.arg(update.file, update.change)
+                            : u"%1: %2 (previous version in %3)\n"_s.arg(
+                                    update.file, update.change, update.backup));
+        }
         print(u"Restart the proxy (studio-proxy ctl restart) to serve the new certificate.\n"_s);
     }
     const Result<TrustReport> trust = TrustReport::build(files->caCrt);

@@ -388,7 +388,7 @@ QWidget *CertificatesPage::buildGenerateTab()
     m_keyType->addItem(tr("RSA 3072"), 3072);
     m_keyType->addItem(tr("RSA 4096"), 4096);
     m_updateConfig =
-            new QCheckBox(tr("Point ssl_cert, ssl_key and ssl_ca of the config file at them"), tab);
+            new QCheckBox(tr("Point ssl_cert and ssl_key of the config file at them"), tab);
     m_updateConfig->setObjectName(u"updateConfigCheck"_s);
     m_generateButton = new QPushButton(tr("&Generate"), tab);
     m_generateButton->setObjectName(u"generateButton"_s);
@@ -477,7 +477,7 @@ void CertificatesPage::setConfigFile(const QString &path)
     m_configPath = path;
     m_configLabel->setText(path);
     m_updateConfig->setText(
-            tr("Point ssl_cert, ssl_key and ssl_ca of %1 at them").arg(QFileInfo(path).fileName()));
+            tr("Point ssl_cert and ssl_key of %1 at them").arg(QFileInfo(path).fileName()));
     m_updateConfig->setToolTip(path);
     refresh();
 }
@@ -639,9 +639,12 @@ void CertificatesPage::showGenerated(const CertificatesGenerateOutcome &outcome)
                      .arg(files.caCrt, files.caDer);
     for (const QString &backup : files.backups)
         lines << tr("Kept the previous file as %1.").arg(backup);
-    for (const ConfigUpdate &update : outcome.updates)
-        lines << tr("%1: %2 (previous version in %3).")
-                         .arg(update.file, update.change, update.backup);
+    for (const ConfigUpdate &update : outcome.updates) {
+        lines << (update.backup.isEmpty()
+                        ? tr("%1: %2 (already so).").arg(update.file, update.change)
+                        : tr("%1: %2 (previous version in %3).")
+                                  .arg(update.file, update.change, update.backup));
+    }
     if (!outcome.updates.isEmpty())
         lines << tr("Restart the proxy to serve the new certificate.");
     if (!outcome.configError.isEmpty())

@@ -294,13 +294,20 @@ void ConfigPage::save()
                     return outcome;
                 }
                 QStringList lines;
-                for (const ConfigUpdate &update : updates.value())
+                QStringList backups;
+                for (const ConfigUpdate &update : updates.value()) {
                     lines << update.change;
+                    if (!update.backup.isEmpty() && !backups.contains(update.backup))
+                        backups << update.backup;
+                }
                 outcome.ok = true;
-                outcome.message = tr("Saved %1 (previous version in %2.bak): %3")
-                                          .arg(QFileInfo(path).fileName(),
-                                                  QFileInfo(path).fileName(),
-                                                  lines.join(u"; "_s));
+                outcome.message = backups.isEmpty()
+                        ? tr("Nothing to change in %1: %2")
+                                  .arg(QFileInfo(path).fileName(), lines.join(u"; "_s))
+                        : tr("Saved %1 (previous version in %2): %3")
+                                  .arg(QFileInfo(path).fileName(),
+                                          backups.join(u", "_s),
+                                          lines.join(u"; "_s));
                 return outcome;
             },
             [this, changed](const SaveOutcome &outcome) {

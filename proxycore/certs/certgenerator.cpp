@@ -333,12 +333,10 @@ Result<GeneratedCertificates> CertificateGenerator::generate(const GenerateReque
 Result<QList<ConfigUpdate>> CertificateGenerator::useInConfig(
         const QString &configPath, const GeneratedCertificates &generated)
 {
-    // ssl_ca too: the checks complete the chain with it, and the old one named the issuer of
-    // the old certificate.
-    return ConfigEditor::updateAll(configPath,
-            { { u"ssl_cert"_s, generated.cert },
-                    { u"ssl_key"_s, generated.key },
-                    { u"ssl_ca"_s, generated.caCert } });
+    // Not ssl_ca: the engine reads it too (to verify client certificates), and a chain that
+    // ends at the development CA gets its own advice from the checks.
+    return ConfigEditor::updateAll(
+            configPath, { { u"ssl_cert"_s, generated.cert }, { u"ssl_key"_s, generated.key } });
 }
 
 } // namespace StudioProxy

@@ -59,7 +59,7 @@ public:
 
     static Result<GeneratedCertificates> generate(const GenerateRequest &request);
 
-    // Points ssl_cert, ssl_key and ssl_ca of a config file at generated files, as one edit
+    // Points ssl_cert and ssl_key of a config file at generated files, as one edit
     // (ConfigEditor::updateAll: one backup, the rest of the file untouched).
     static Result<QList<ConfigUpdate>> useInConfig(
             const QString &configPath, const GeneratedCertificates &generated);

@@ -136,10 +136,15 @@ Result<TrustReport> TrustReport::build(const QString &caPath, const TrustReportO
     if (!ca)
         return ca.error();
     // Trusting a server certificate itself works in no browser: they trust issuers only.
-    if (!ca->constFirst().isCa) {
+    if (const CertificateInfo &leaf = ca->constFirst(); !leaf.isCa) {
         return Error { ErrorCode::InvalidValue,
-            u"%1 is not a CA certificate (no basicConstraints CA:TRUE); trust the CA that "
-            "issued it (%2) instead"_s.arg(caPath, ca->constFirst().issuer) };
+            leaf.issuer == leaf.subject
+                    ? u"%1 is a self-signed server certificate and not a CA certificate (no "
+                      u"basicConstraints "
+                      "CA:TRUE): browsers do not take it as an issuer; make a CA and a "
+                      "certificate it signs with studio-proxy cert generate"_s.arg(caPath)
+                    : u"%1 is not a CA certificate (no basicConstraints CA:TRUE); trust the "
+                      "CA that issued it (%2) instead"_s.arg(caPath, leaf.issuer) };
     }
     TrustReport report;
     report.caPath = QFileInfo(caPath).absoluteFilePath();

@@ -314,8 +314,15 @@ Result<QList<ConfigUpdate>> ConfigEditor::updateAll(
         }
         updates << update.value();
     }
-    if (Result<void> settled = settle(false); !settled)
-        return settled.error();
+    if (Result<void> settled = settle(false); !settled) {
+        return Error { settled.error().code,
+            u"the changes were saved, but their backup was not: "_s + settled.error().message };
+    }
+    // A file that ends as it began (a value set to what it was) kept the backup it had.
+    for (ConfigUpdate &update : updates) {
+        if (readAll(update.file) == std::optional(before.value(update.file).content))
+            update.backup.clear();
+    }
     return updates;
 }
 

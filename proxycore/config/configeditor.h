@@ -25,7 +25,8 @@ public:
 
     // Several changes as one edit, in order, each as update() makes it. All of them are made
     // or none: when one fails, every file the earlier ones changed, and its .bak, is put
-    // back as it was. Each file changed gets one backup, of its content before the first.
+    // back as it was. Each file changed gets one backup, of its content before the first;
+    // a file that ends as it began keeps the backup it had, and its updates name none.
     using Change = std::pair<QString, std::optional<QString>>;
     static Result<QList<ConfigUpdate>> updateAll(
             const QString &configPath, const QList<Change> &changes);

@@ -31,9 +31,11 @@ Result<std::unique_ptr<QFile>> EventLog::openFile(const QString &path) const
             O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
             0666);
     if (fd < 0) {
-        return refuse(errno == ELOOP
-                        ? u"it is a symbolic link, and the log is not written through links"_s
-                        : QString::fromLocal8Bit(std::strerror(errno)));
+        if (errno == ELOOP)
+            return refuse(u"it is a symbolic link, and the log is not written through links"_s);
+        if (errno == ENXIO) // a FIFO nothing reads, or a socket
+            return refuse(u"not a regular file"_s);
+        return refuse(QString::fromLocal8Bit(std::strerror(errno)));
     }
 
     struct stat status

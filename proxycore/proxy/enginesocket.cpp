@@ -103,10 +103,20 @@ void EngineSocket::write(QByteArrayView bytes)
         descriptor = m_local->socketDescriptor();
     else if (m_tcp)
         descriptor = plainDescriptor(m_tcp);
-    const int error = writeThrough(m_device, descriptor, bytes);
-    // A peer that closed or reset is what Qt will report too; anything else it would not.
-    if (error && error != EPIPE && error != ECONNRESET && m_sendError.isEmpty())
-        m_sendError = QString::fromLocal8Bit(std::strerror(error));
+    // A connection that broke for a reason of the network's: Qt would see only its end. (A
+    // reset or a closed peer Qt reports itself; a short-lived ENOBUFS breaks nothing.)
+    switch (const int error = writeThrough(m_device, descriptor, bytes)) {
+    case ETIMEDOUT:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case ENETDOWN:
+    case EHOSTDOWN:
+        if (m_sendError.isEmpty())
+            m_sendError = QString::fromLocal8Bit(std::strerror(error));
+        break;
+    default:
+        break;
+    }
 }
 
 qint64 EngineSocket::bytesToWrite() const

@@ -335,13 +335,12 @@ void tst_CertGenerator::updatesTheConfig()
     TestSupport::writeFile(config, original);
     const Result<QList<ConfigUpdate>> updates = CertificateGenerator::useInConfig(config, m_files);
     QVERIFY2(updates, qPrintable(updates ? QString() : updates.error().message));
-    QCOMPARE(updates->size(), 3);
+    QCOMPARE(updates->size(), 2);
 
     const Result<ConfigFile> read = ConfigFile::read(config);
     QVERIFY(read);
     QCOMPARE(read->find(u"ssl_cert"_s)->value, m_files.cert);
     QCOMPARE(read->find(u"ssl_key"_s)->value, m_files.key);
-    QCOMPARE(read->find(u"ssl_ca"_s)->value, m_files.caCert);
     QCOMPARE(read->find(u"https_proxy_port"_s)->value, u"8443"_s);
     // One edit, one backup: the file as it was before it.
     QFile backup(config + u".bak"_s);

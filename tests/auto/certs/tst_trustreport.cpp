@@ -166,8 +166,21 @@ void tst_TrustReport::aServerCertificateIsRefused()
     QVERIFY(!report);
     QVERIFY2(report.error().message.contains(u"not a CA certificate"_s),
             qPrintable(report.error().message));
-    QVERIFY2(
-            report.error().message.contains(u"CN=localhost"_s), qPrintable(report.error().message));
+    QVERIFY2(report.error().message.contains(u"self-signed"_s), qPrintable(report.error().message));
+
+    // One a CA signed: that CA is the one to trust.
+    const QString signedFailed = TestSupport::runOpenssl(m_dir.path(),
+            u"req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout signed.key "
+            "-subj \"/CN=signed.example.test\" -out signed.csr"_s);
+    QVERIFY2(signedFailed.isEmpty(), qPrintable(signedFailed));
+    const QString signFailed = TestSupport::runOpenssl(m_dir.path(),
+            u"x509 -req -in signed.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 "
+            "-out signed.crt"_s);
+    QVERIFY2(signFailed.isEmpty(), qPrintable(signFailed));
+    const Result<TrustReport> bySigned = TrustReport::build(path(u"signed.crt"_s), options());
+    QVERIFY(!bySigned);
+    QVERIFY2(bySigned.error().message.contains(u"Ours Test CA"_s),
+            qPrintable(bySigned.error().message));
 }
 
 QTEST_GUILESS_MAIN(tst_TrustReport)

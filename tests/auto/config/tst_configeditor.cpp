@@ -44,6 +44,7 @@ private slots:
     void backup();
     void severalChangesOneBackup();
     void severalChangesAllOrNothing();
+    void severalChangesThatChangeNothing();
     void symlinkedConfig();
     void permissionsKept();
     void ownerKept();
@@ -656,6 +657,25 @@ void tst_ConfigEditor::severalChangesAllOrNothing()
     QCOMPARE(contentOf(includedFile), included);
     QCOMPARE(contentOf(mainFile + u".bak"_s), oldBackup);
     QCOMPARE(listing(), before);
+}
+
+// Setting values to what they already are (cert generate run again with the same folder)
+// leaves the file and its backup alone, and names no backup.
+void tst_ConfigEditor::severalChangesThatChangeNothing()
+{
+    const QByteArray text = "[mysqld]\nssl_cert = /a.pem\nssl_key = /a.key\n"_ba;
+    const QString file = write(u"my.cnf"_s, text);
+    const QByteArray oldBackup = "a backup from an earlier change\n"_ba;
+    write(u"my.cnf.bak"_s, oldBackup);
+
+    const Result<QList<ConfigUpdate>> updates = ConfigEditor::updateAll(
+            file, { { u"ssl_cert"_s, u"/a.pem"_s }, { u"ssl_key"_s, u"/a.key"_s } });
+    QVERIFY2(updates, qPrintable(updates ? QString() : updates.error().message));
+    QCOMPARE(updates->size(), 2);
+    for (const ConfigUpdate &update : updates.value())
+        QVERIFY2(update.backup.isEmpty(), qPrintable(update.backup));
+    QCOMPARE(contentOf(file), text);
+    QCOMPARE(contentOf(file + u".bak"_s), oldBackup);
 }
 
 void tst_ConfigEditor::symlinkedConfig()

@@ -241,6 +241,8 @@ void tst_EventLog::fifoInTheFilesPlaceIsRefused()
     QVERIFY(!opened.ok());
     QCOMPARE(opened.error().code, ErrorCode::LogUnwritable);
     QVERIFY2(opened.error().message.contains(logPath()), qPrintable(opened.error().message));
+    QVERIFY2(opened.error().message.contains(u"not a regular file"_s),
+            qPrintable(opened.error().message));
 }
 
 QTEST_GUILESS_MAIN(tst_EventLog)
