@@ -59,8 +59,9 @@ Result<QString> socketPath(const QCommandLineParser &parser,
         const QCommandLineOption &socket,
         const QCommandLineOption &config)
 {
+    // Absolute: QLocalSocket takes a name without a slash for one in its own folder.
     if (parser.isSet(socket))
-        return parser.value(socket);
+        return QFileInfo(parser.value(socket)).absoluteFilePath();
     if (parser.isSet(config))
         return ControlSocket::defaultPath(parser.value(config));
     const QStringList running = ControlSocket::findRunning();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectThroughProxy } from './lib/client.mjs';
 import { startMariaDB } from './lib/mariadb.mjs';
-import { freePort, startProxy } from './lib/proxy.mjs';
+import { freePort, runProxy, startProxy } from './lib/proxy.mjs';
 import { tempDir, waitFor } from './lib/util.mjs';
 
 const temp = tempDir('sessions');
@@ -32,6 +32,13 @@ describe('sessions through ctl', () => {
     await proxy?.stop();
     await engine?.stop();
     temp.remove();
+  });
+
+  it('reaches the proxy by a --socket path relative to the working folder', async () => {
+    const result = await runProxy(['ctl', '--socket', path.basename(proxy.controlSocket), 'status'],
+      { cwd: path.dirname(proxy.controlSocket) });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^state: +running$/m);
   });
 
   it('lists each open session with the connection id the engine gave it', async () => {

@@ -20,9 +20,9 @@ export async function freePort() {
 
 // Runs the proxy to completion (for startup failures and one-shot commands):
 // { code, stdout, stderr }. env replaces the environment it runs in.
-export function runProxy(args, { timeoutMs = 10000, env = process.env } = {}) {
+export function runProxy(args, { timeoutMs = 10000, env = process.env, cwd } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(PROXY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(PROXY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
