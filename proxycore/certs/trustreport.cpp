@@ -140,9 +140,8 @@ Result<TrustReport> TrustReport::build(const QString &caPath, const TrustReportO
         return Error { ErrorCode::InvalidValue,
             leaf.issuer == leaf.subject
                     ? u"%1 is a self-signed server certificate and not a CA certificate (no "
-                      u"basicConstraints "
-                      "CA:TRUE): browsers do not take it as an issuer; make a CA and a "
-                      "certificate it signs with studio-proxy cert generate"_s.arg(caPath)
+                      "basicConstraints CA:TRUE): browsers do not take it as an issuer; make a "
+                      "CA and a certificate it signs with studio-proxy cert generate"_s.arg(caPath)
                     : u"%1 is not a CA certificate (no basicConstraints CA:TRUE); trust the "
                       "CA that issued it (%2) instead"_s.arg(caPath, leaf.issuer) };
     }

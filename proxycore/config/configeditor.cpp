@@ -284,12 +284,13 @@ Result<QList<ConfigUpdate>> ConfigEditor::updateAll(
         for (auto it = before.cbegin(); it != before.cend(); ++it) {
             const QString &file = it.key();
             const QString backup = file + u".bak"_s;
-            if (putBackContent && readAll(file) != std::optional(it->content)) {
+            bool changed = readAll(file) != std::optional(it->content);
+            if (putBackContent && changed) {
                 if (Result<void> restored = replaceLike(file, it->content, file); !restored)
                     return restored;
+                changed = false;
             }
-            const std::optional<QByteArray> wanted =
-                    readAll(file) != std::optional(it->content) ? it->content : it->backup;
+            const std::optional<QByteArray> wanted = changed ? it->content : it->backup;
             if (readAll(backup) == wanted)
                 continue;
             if (!wanted) {

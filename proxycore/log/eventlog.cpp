@@ -37,10 +37,7 @@ Result<std::unique_ptr<QFile>> EventLog::openFile(const QString &path) const
             return refuse(u"not a regular file"_s);
         return refuse(QString::fromLocal8Bit(std::strerror(errno)));
     }
-
-    struct stat status
-    { };
-
+    struct stat status = {};
     if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
         ::close(fd);
         return refuse(u"not a regular file"_s);

@@ -98,11 +98,7 @@ void EngineSocket::flush()
 
 void EngineSocket::write(QByteArrayView bytes)
 {
-    qintptr descriptor = -1;
-    if (m_local && m_local->state() == QLocalSocket::ConnectedState && m_local->isValid())
-        descriptor = m_local->socketDescriptor();
-    else if (m_tcp)
-        descriptor = plainDescriptor(m_tcp);
+    const qintptr descriptor = m_local ? plainDescriptor(m_local) : plainDescriptor(m_tcp);
     // A connection that broke for a reason of the network's: Qt would see only its end. (A
     // reset or a closed peer Qt reports itself; a short-lived ENOBUFS breaks nothing.)
     switch (const int error = writeThrough(m_device, descriptor, bytes)) {

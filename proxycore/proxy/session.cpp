@@ -280,15 +280,14 @@ void Session::relayEngineBytes()
             if (available <= 0)
                 break;
             const QByteArray chunk = engine->read(std::min(available, ReadAhead));
-            const qint64 got = chunk.size();
-            if (got <= 0)
+            if (chunk.isEmpty())
                 break;
             sent = true;
-            m_bytesToClient += got;
+            m_bytesToClient += chunk.size();
             m_lastData.restart();
             if (!m_greetingRead)
-                readGreeting(chunk.constData(), qsizetype(got));
-            sendFrame(Opcode::Binary, chunk.constData(), qsizetype(got));
+                readGreeting(chunk.constData(), chunk.size());
+            sendFrame(Opcode::Binary, chunk.constData(), chunk.size());
         }
         if (!sent || m_clientDone)
             break;

@@ -1,6 +1,7 @@
 #include "proxy/writethrough.h"
 
 #include <QIODevice>
+#include <QLocalSocket>
 #include <QSslSocket>
 
 #include <algorithm>
@@ -39,6 +40,13 @@ qintptr plainDescriptor(const QAbstractSocket *socket)
 {
     if (qobject_cast<const QSslSocket *>(socket)
             || socket->state() != QAbstractSocket::ConnectedState || !socket->isValid())
+        return -1;
+    return socket->socketDescriptor();
+}
+
+qintptr plainDescriptor(const QLocalSocket *socket)
+{
+    if (socket->state() != QLocalSocket::ConnectedState || !socket->isValid())
         return -1;
     return socket->socketDescriptor();
 }

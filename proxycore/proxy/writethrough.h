@@ -5,6 +5,7 @@
 
 class QAbstractSocket;
 class QIODevice;
+class QLocalSocket;
 
 namespace StudioProxy {
 
@@ -29,8 +30,9 @@ int writeThrough(
         QIODevice *device, qintptr descriptor, QByteArrayView first, QByteArrayView second = {});
 
 // The descriptor writeThrough() may send on for this socket: its own while it is a connected
-// plain TCP socket, else -1 (QSslSocket encrypts what it sends). While Qt reports an error
+// plain TCP or Unix socket, else -1 (QSslSocket encrypts what it sends). While Qt reports an error
 // the socket still says it is connected, but its descriptor is closed: isValid() tells.
 qintptr plainDescriptor(const QAbstractSocket *socket);
+qintptr plainDescriptor(const QLocalSocket *socket);
 
 } // namespace StudioProxy
